@@ -1,0 +1,53 @@
+// The backend interface: one way to run a typechecked state machine.
+// Two engines implement it: the interpreter (compiler/interpret.ts, the
+// reference semantics) and the WebAssembly engine (compiler/wasm-engine.ts).
+//
+//   const m = engine.load({ typed, stateType, initialState, fuel })
+//   m.step("Left ()")          => { ok: true, output: "Left 0" }     state 0
+//   m.step("Right ()")         => { ok: true, output: "Right ()" }   state 1
+//   m.step("nonsense")         => { ok: false, error: { code: 'READ_NO_PARSE', … } }  state still 1
+
+import type { Typed } from './typecheck.ts';
+import type { Type } from './types.ts';
+import type { Value } from './values.ts';
+
+/** Why an item failed at run time. `code` and `message` are identical on every engine. */
+export interface ItemError {
+  readonly code: ItemErrorCode;
+  readonly message: string;
+}
+
+export type ItemErrorCode =
+  | 'READ_NO_PARSE' // Read of text that does not parse as the type
+  | 'DIVIDE_BY_ZERO' // Div or Mod by 0
+  | 'OUT_OF_FUEL' // the item used up its step budget
+  | 'FAIL' // a Fail term ran; the message is the term's
+  | 'TRAP'; // the engine itself failed (a bug, or memory exhausted); never expected
+
+export type StepResult = { readonly ok: true; readonly output: Value } | { readonly ok: false; readonly error: ItemError };
+
+/** Steps of fuel each item may use unless configured: one step per Unleft iteration and per list element a ListMap/Fold visits. */
+export const DEFAULT_FUEL = 1_000_000;
+
+export interface MachineSpec {
+  readonly typed: Typed;
+  readonly stateType: Type;
+  readonly initialState: Value;
+  readonly fuel?: number;
+}
+
+/** A loaded machine holds its current state. `step` never throws for an item error; on error the state stays as before the item. */
+export interface Machine {
+  step(input: Value): StepResult;
+  /** The canonical-layout form, used between stages: input bytes in, output bytes (or an error) out. */
+  stepEncoded(input: Uint8Array): { readonly ok: true; readonly output: Uint8Array } | { readonly ok: false; readonly error: ItemError };
+  getState(): Value;
+  setState(state: Value): void;
+}
+
+export type EngineName = 'interp' | 'wasm';
+
+export interface Engine {
+  readonly name: EngineName;
+  load(spec: MachineSpec): Machine;
+}
