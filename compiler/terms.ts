@@ -60,7 +60,7 @@ export const OPS = {
   Read: op('String -> t', 'ReadU', ['type', 'type']),
   Show: op('t -> String', 'ShowU', ['type', 'type']),
   Eq: op('(a, a) -> Either () ()  (Left () when equal)', 'EqU'),
-  Unleft: op('a -> b  given body: Either a c -> Either b c', 'UnleftU', ['body', 'term']),
+  Unleft: op('a -> b  given body: Either a c -> Either b c and the loop type c (one fuel step per iteration)', 'UnleftU', ['body', 'term'], ['type', 'type']),
 
   // --- arithmetic and comparison ---
   Add: op('(Int, Int) -> Int', 'AddU'),
