@@ -2,14 +2,16 @@
 // steps), its limits (deep terms, long loops, long lists) and its failure
 // modes. What each combinator means is tested by the semantics suite.
 
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { arbInt, arbString, arbType, arbValue } from './arbitraries.ts';
 import { DEFAULT_FUEL } from '../compiler/engine.ts';
-import { interpreter, step } from '../compiler/interpret.ts';
+import { codePointLength, comparatorOf, interpreter, parseInt64, sliceCodePoints, step } from '../compiler/interpret.ts';
 import { decodeValue, encodeValue, LayoutError } from '../compiler/layout.ts';
 import { mk, type Term, TERM_LIMITS, termDepth } from '../compiler/terms.ts';
-import { typecheck, type Typed } from '../compiler/typecheck.ts';
+import { typecheck, type Typed, TYPE_LIMITS } from '../compiler/typecheck.ts';
 import { Bool as BoolT, either, Int as IntT, list, pair, Str, type Type, Unit as UnitT, variant } from '../compiler/types.ts';
-import { INT_MAX, left, right, type Value } from '../compiler/values.ts';
+import { compareValues, INT_MAX, INT_MIN, left, right, type Value } from '../compiler/values.ts';
 
 const id = mk('Id', {});
 const fst = mk('Fst', {});
@@ -239,13 +241,67 @@ describe('limits: deep terms, long loops, long lists', () => {
     expect(size).toEqual({ ok: true, output: BigInt(n), state: null });
   });
 
-  test('Bool values of a huge Either-of-Either type are fine (types, not just terms, can be deep)', () => {
+  test('values of a type nested as deep as the typechecker allows compare fine', () => {
+    // Copy makes a pair of it: one level more, exactly at the limit.
     let t: Type = BoolT;
     let v: Value = true;
-    for (let i = 0; i < 1000; i++) {
+    for (let i = 0; i < TYPE_LIMITS.maxDepth - 2; i++) {
       t = either(UnitT, t);
       v = right(v);
     }
     expect(step(typed(pipe(copy, equal), UnitT, t), v, null)).toEqual({ ok: true, output: true, state: null });
+  });
+});
+
+describe('specialised helpers agree with their plain definitions', () => {
+  /** A type and two values of it; the second is often the first again, so ties and deep equal paths are reached. */
+  const arbComparable = arbType({ maxDepth: 3 }).chain((type) =>
+    fc.tuple(fc.constant(type), arbValue(type), fc.oneof(arbValue(type), fc.constant(undefined))),
+  );
+
+  test('comparatorOf(t) and the comparison ops order values exactly like compareValues', () => {
+    const ops = ['Equal', 'Lt', 'Le', 'Gt', 'Ge'] as const;
+    fc.assert(
+      fc.property(arbComparable, ([type, a, maybeB]) => {
+        const b = maybeB === undefined ? a : maybeB;
+        const expected = Math.sign(compareValues(type, a, b));
+        expect(Math.sign(comparatorOf(type)(a, b))).toBe(expected);
+        const answers = ops.map((o) => {
+          const r = step(typed(mk(o, {}), UnitT, pair(type, type)), [a, b], null);
+          return r.ok ? r.output : r.error;
+        });
+        expect(answers).toEqual([expected === 0, expected < 0, expected <= 0, expected > 0, expected >= 0]);
+        const eq = step(typed(mk('Eq', {}), UnitT, pair(type, type)), [a, b], null);
+        expect(eq.ok && eq.output).toEqual(expected === 0 ? left(null) : right(null));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('StrLength and Slice count code points like Array.from', () => {
+    fc.assert(
+      fc.property(arbString, fc.bigInt({ min: -3n, max: 15n }), fc.bigInt({ min: -3n, max: 15n }), (s, from, to) => {
+        const points = Array.from(s);
+        expect(codePointLength(s)).toBe(points.length);
+        const clamp = (n: bigint) => Math.max(0, Math.min(points.length, Number(n)));
+        expect(sliceCodePoints(s, from, to)).toBe(points.slice(clamp(from), clamp(to)).join(''));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('ParseInt reads exactly what ShowInt prints, and nothing outside the range', () => {
+    fc.assert(
+      fc.property(arbInt, (n) => {
+        expect(parseInt64(n.toString())).toEqual(right(n));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.bigInt({ min: INT_MAX + 1n, max: INT_MAX * 4n }), (n) => {
+        expect(parseInt64(n.toString())).toEqual(left(null));
+        expect(parseInt64((-n - 1n).toString())).toEqual(left(null));
+      }),
+    );
+    expect(parseInt64(INT_MIN.toString())).toEqual(right(INT_MIN));
   });
 });
