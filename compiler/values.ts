@@ -17,8 +17,13 @@
 // Ints are bigints kept in the signed 64-bit range by `wrap` after every
 // arithmetic operation: exact, and two's-complement wrap-around on overflow.
 
-import BTree from 'sorted-btree';
+import BTreeImport from 'sorted-btree';
 import { type Type, showType, unreachableKind } from './types.ts';
+
+// sorted-btree is CommonJS with `exports.default`: Node's own ESM loader (tsx at run time) hands over the
+// module object, bundlers (vitest) the class. Take the class either way.
+type BTree<K, V> = BTreeImport<K, V>;
+const BTree: typeof BTreeImport = (BTreeImport as unknown as { default?: typeof BTreeImport }).default ?? BTreeImport;
 
 export type Value = null | bigint | boolean | string | PairValue | TaggedValue | ListValue | PMap | RecordValue;
 export type PairValue = readonly [Value, Value];
