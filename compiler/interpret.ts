@@ -116,21 +116,6 @@ export function step(typed: Typed, input: Value, state: Value, opts?: StepOption
   }
 }
 
-/** Compiles a typed term into a reusable runner (what `step` and machines use). Iterative: safe at any depth. */
-export function compileTyped(typed: Typed): (input: Value, state: Value, fuel?: number) => PureStepResult {
-  const program = programOf(typed);
-  return (input, state, fuel = DEFAULT_FUEL) => {
-    const budget = checkFuel(fuel);
-    const ctx = new Context(state, budget, budget);
-    try {
-      const output = program(input, ctx);
-      return { ok: true, output, state: ctx.state };
-    } catch (e) {
-      return { ok: false, error: asItemError(e), state };
-    }
-  };
-}
-
 function checkFuel(fuel: number): number {
   if (!Number.isSafeInteger(fuel) || fuel < 0) throw new RangeError(`fuel must be a non-negative integer, got ${fuel}`);
   return fuel;
@@ -217,7 +202,7 @@ interface Pending {
   readonly compiled: Fn[];
 }
 
-export function compile(root: Typed): Fn {
+function compile(root: Typed): Fn {
   const stack: Pending[] = [pending(root)];
   let result: Fn | undefined;
   while (stack.length > 0) {
@@ -311,6 +296,7 @@ function build(node: Typed, subs: readonly Fn[]): Fn {
     case 'Id':
       return (x) => x;
     case 'Compose':
+      // `compile` flattens Compose chains before they get here; this is the same meaning for a lone one.
       return sequence([subs[1], subs[0]]);
     case 'Fst':
       return (x) => (x as PairValue)[0];
@@ -636,7 +622,8 @@ function buildRecord(t: TermOf<'Record'>, subs: readonly Fn[]): Fn {
 // ---------------------------------------------------------------------------
 // Comparison, specialised per type and cached, so a comparison does no type dispatch per item.
 
-type Compare = (a: Value, b: Value) => number;
+/** A total order on the values of one type: negative, 0 or positive. */
+export type Compare = (a: Value, b: Value) => number;
 type Equality = (a: Value, b: Value) => boolean;
 
 const compareInts: Compare = (a, b) => ((a as bigint) < (b as bigint) ? -1 : (a as bigint) > (b as bigint) ? 1 : 0);
