@@ -13,6 +13,7 @@ import { describe, expect, test } from 'vitest';
 import { formatDiagnostic } from '../../compiler/diagnostics.ts';
 import type { Engine, ItemError } from '../../compiler/engine.ts';
 import { encodeValue, decodeValue } from '../../compiler/layout.ts';
+import { children, OP_NAMES, type Term } from '../../compiler/terms.ts';
 import { typecheck, type Typed } from '../../compiler/typecheck.ts';
 import { isValueOf, valueToJson, type Json, type Value } from '../../compiler/values.ts';
 import { showType, type Type } from '../../compiler/types.ts';
@@ -36,6 +37,18 @@ export function runSemanticsSuite({ engine, skip = {} }: SuiteOptions): void {
   }
 
   describe(`semantics on ${engine.name}`, () => {
+    test('the cases use every op of the catalogue', () => {
+      const used = new Set<string>();
+      for (const c of SEMANTIC_CASES) {
+        const todo: Term[] = [c.term];
+        while (todo.length > 0) {
+          const t = todo.pop()!;
+          used.add(t.op);
+          for (const [, sub] of children(t)) todo.push(sub);
+        }
+      }
+      expect(OP_NAMES.filter((o) => !used.has(o))).toEqual([]);
+    });
     for (const c of SEMANTIC_CASES) {
       const reason = skip[c.name];
       if (reason !== undefined) test.skip(`${c.name} (skipped on ${engine.name}: ${reason})`, () => {});
