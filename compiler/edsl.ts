@@ -196,7 +196,12 @@ type NullaryOp =
   | 'MapToList'
   | 'MapFromList';
 
+// Extractors over a union of terms give the union of their parts (a mismatch then fails the invariance check).
+type StateOf<X> = X extends T<infer S, infer _A, infer _B> ? S : never;
+type InputOf<X> = X extends T<infer _S, infer A, infer _B> ? A : never;
 type OutputOf<X> = X extends T<infer _S, infer _A, infer B> ? B : never;
+/** The variant a set of match cases takes, read off the cases' input types. */
+type VariantOfCases<Cs> = { [K in keyof Cs & string]: { readonly tag: K; readonly value: InputOf<Cs[K]> } }[keyof Cs & string];
 
 // --- composition -----------------------------------------------------------
 
@@ -354,12 +359,17 @@ export type RecordFields<S, A, Fs> = { readonly [K in keyof Fs]: T<S, A, OutputO
 /** The cases of a match over variant V with result R: case K takes K's payload. */
 export type MatchCases<S, V extends Tagged, Cs> = { readonly [K in V['tag']]: T<S, PayloadOf<V, K>, OutputOf<Cs[keyof Cs]>> };
 type MatchOnVariant<V extends Tagged> = IsEither<V> extends true ? { readonly 'match takes a variant: use caseOf for Either': never } : unknown;
+/** A case name the variant lacks is an error at that name (a constraint alone would allow extra keys). */
+type NoExtraCases<Cs, V extends Tagged> = { readonly [K in Exclude<keyof Cs, V['tag']>]: 'not a case of the variant' };
 
 /**
  * Builds a record, one term per field, all on the same input (run in field-name
- * order). S and A come from context (what precedes it in a pipe, or type arguments).
+ * order). S and A come from context (what precedes it in a pipe) or else from
+ * the field terms themselves.
  */
-export function record<S, A, Fs extends RecordFields<S, A, Fs>>(fields: Fs): T<S, A, { readonly [K in keyof Fs]: OutputOf<Fs[K]> }> {
+export function record<Fs extends RecordFields<S, A, Fs>, S = StateOf<Fs[keyof Fs]>, A = InputOf<Fs[keyof Fs]>>(
+  fields: Fs,
+): T<S, A, { readonly [K in keyof Fs]: OutputOf<Fs[K]> }> {
   return makeT(mk('Record', { fields: sortedTerms(fields, 'record') }));
 }
 
@@ -374,10 +384,13 @@ export const inject = <S, V extends Tagged, K extends V['tag']>(name: K, variant
   makeT(mk('Inject', { name, type: variant.type }));
 
 /**
- * One term per case of the variant V (V comes from context), all with the same
- * output type. A missing, extra or misspelt case does not compile.
+ * One term per case of the variant V, all with the same output type. V comes
+ * from context (what precedes it in a pipe) or else from the cases' input types.
+ * Against a known V, a missing, extra or misspelt case does not compile.
  */
-export function match<S, V extends Tagged, Cs extends MatchCases<S, V, Cs>>(cases: Cs & MatchOnVariant<V>): T<S, V, OutputOf<Cs[keyof Cs]>> {
+export function match<Cs extends MatchCases<S, V, Cs>, S = StateOf<Cs[keyof Cs]>, V extends Tagged = VariantOfCases<Cs>>(
+  cases: Cs & MatchOnVariant<V> & NoExtraCases<Cs, V>,
+): T<S, V, OutputOf<Cs[keyof Cs]>> {
   return makeT(mk('Match', { cases: sortedTerms(cases, 'match') }));
 }
 
@@ -480,11 +493,11 @@ export class Builders<S> {
   readonly mapKeys = <K, V>() => mapKeys<S, K, V>();
   readonly mapToList = <K, V>() => mapToList<S, K, V>();
   readonly mapFromList = <K, V>() => mapFromList<S, K, V>();
-  readonly record = <A, Fs extends RecordFields<S, A, Fs>>(fields: Fs) => record<S, A, Fs>(fields);
+  readonly record = <Fs extends RecordFields<S, A, Fs>, A = InputOf<Fs[keyof Fs]>>(fields: Fs) => record<Fs, S, A>(fields);
   readonly field = <R, K extends keyof R & string>(name: K) => field<S, R, K>(name);
   readonly setField = <R, K extends keyof R & string>(name: K) => setField<S, R, K>(name);
   readonly inject = <V extends Tagged, K extends V['tag']>(name: K, variant: VariantTy<V>) => inject<S, V, K>(name, variant);
-  readonly match = <V extends Tagged, Cs extends MatchCases<S, V, Cs>>(cases: Cs & MatchOnVariant<V>) => match<S, V, Cs>(cases);
+  readonly match = <Cs extends MatchCases<S, V, Cs>, V extends Tagged = VariantOfCases<Cs>>(cases: Cs & MatchOnVariant<V> & NoExtraCases<Cs, V>) => match<Cs, S, V>(cases);
   readonly constant = <A, V>(type: Ty<V>, value: V) => constant<S, A, V>(type, value);
   readonly fail = <A, B>(message: string, type: Ty<B>) => fail<S, A, B>(message, type);
 }

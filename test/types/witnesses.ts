@@ -1,0 +1,42 @@
+// Type-level tests of type witnesses, constants and pipelines (see composition.ts).
+
+import { constant, machine, mapOf, type MapOf, pipe, type T, ty, type Ty } from '../../compiler/edsl.ts';
+import { idP, type P, sm } from '../../compiler/pipeline.ts';
+
+const m = machine(ty.int);
+
+export const pairWitness: Ty<readonly [bigint, boolean]> = ty.pair(ty.int, ty.bool);
+// @ts-expect-error -- expect: Type 'boolean' is not assignable to type 'bigint'
+export const pairWitnessSwapped: Ty<readonly [boolean, bigint]> = ty.pair(ty.int, ty.bool);
+// @ts-expect-error -- expect: Type 'bigint' is not assignable to type 'null'
+export const unitWitness: Ty<bigint> = ty.unit;
+
+export const answer = m.constant(ty.int, 42n);
+// @ts-expect-error -- expect: Argument of type 'number' is not assignable to parameter of type 'bigint'
+export const answerAsNumber = m.constant(ty.int, 42);
+export const left = constant(ty.either(ty.int, ty.string), { tag: 'Left', value: 1n });
+// @ts-expect-error -- expect: Type 'bigint' is not assignable to type 'string'
+export const rightWithWrongPayload = constant(ty.either(ty.int, ty.string), { tag: 'Right', value: 1n });
+
+const Scores = ty.map(ty.string, ty.int);
+export const scores: MapOf<string, bigint> = mapOf(ty.string, ty.int, [['a', 1n]]);
+export const scoresTerm = m.constant(Scores, scores);
+// @ts-expect-error -- expect: Type 'bigint' is not assignable to type 'string'
+export const scoresBackwards: MapOf<bigint, string> = scores;
+
+// --- pipelines --------------------------------------------------------------------
+
+const counter: T<bigint, string, string> = pipe(m.read(ty.int), m.show(ty.int));
+const length: T<null, string, bigint> = machine(ty.unit).strLength();
+
+export const one: P<string, string> = sm('counter', ty.int, 0n, counter, { input: ty.string, output: ty.string });
+export const two: P<string, bigint> = one.then(sm('length', ty.unit, null, length, { input: ty.string, output: ty.int }));
+export const withIdentity: P<string, string> = idP(ty.string).then(one).then(idP(ty.string));
+// @ts-expect-error -- expect: Type 'bigint' is not assignable to type 'string'
+export const backwards = sm('length', ty.unit, null, length, { input: ty.string, output: ty.int }).then(one);
+// @ts-expect-error -- expect: Argument of type 'number' is not assignable to parameter of type 'bigint'
+export const numberState = sm('counter', ty.int, 0, counter, { input: ty.string, output: ty.string });
+// @ts-expect-error -- expect: Type 'boolean' is not assignable to type 'bigint'
+export const wrongStateWitness = sm('counter', ty.bool, false, counter, { input: ty.string, output: ty.string });
+// @ts-expect-error -- expect: Type 'string' is not assignable to type 'bigint'
+export const wrongOutputWitness = sm('counter', ty.int, 0n, counter, { input: ty.string, output: ty.int });
