@@ -4,7 +4,8 @@
 import { Command } from 'commander';
 
 const COMMANDS: ReadonlyArray<() => Promise<{ register(program: Command): void }>> = [
-  // (each command module is listed here once it exists)
+  () => import('./commands/eval.ts'),
+  () => import('./commands/check.ts'),
 ];
 
 export async function main(argv: string[]): Promise<void> {
@@ -15,5 +16,11 @@ export async function main(argv: string[]): Promise<void> {
     .version('0.1.0')
     .showHelpAfterError();
   for (const load of COMMANDS) (await load()).register(program);
-  await program.parseAsync(argv);
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    // Bad input is reported as one line on stderr, never as a stack trace.
+    process.stderr.write(`smwasm: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }
