@@ -1,6 +1,6 @@
 // Pipelines: the seed's `P a b` — IdP, sequential composition, and named state machines.
 //
-//   sm('counter', ty.int, 0n, counterV1, { input: ty.string, output: ty.string })   : P<string, string>
+//   sm('counter', { state: ty.int, initial: 0n, input: ty.string, output: ty.string }, counterV1)   : P<string, string>
 //   JSON: {"stages":[{"name":"counter","state":{"type":"Int","initial":0},
 //                     "input":"String","output":"String","term":{"op":"Compose",…}}]}
 //   checkPipeline(spec) => { ok: true, stages: [{ spec, typed }], input: String, output: String }
@@ -84,17 +84,33 @@ export function idP<A>(type: Ty<A>): P<A, A> {
   return makeP({ stages: [], type: type.type });
 }
 
+/** What a stage is declared as: its state type and initial state, its input and output types. */
+export interface StageTypes<S, A, B> {
+  readonly state: Ty<S>;
+  readonly initial: NoInfer<S>;
+  readonly input: Ty<A>;
+  readonly output: Ty<B>;
+}
+
 /**
- * A one-stage pipeline: the machine `term` named `name`, with state type
- * `state` starting at `initial` (the seed's `SM name s0 f`). The input and
- * output witnesses give the stage its declared types.
+ * A one-stage pipeline: the machine `term` named `name` (the seed's
+ * `SM name s0 f`). The declared types come first, so the term is checked
+ * against them and its generic builders take their types from them.
  */
-export function sm<S, A, B>(name: string, state: Ty<S>, initial: S, term: T<S, A, B>, io: { readonly input: Ty<A>; readonly output: Ty<B> }): P<A, B> {
+export function sm<S, A, B>(name: string, declared: StageTypes<S, A, B>, term: T<NoInfer<S>, NoInfer<A>, NoInfer<B>>): P<A, B> {
   if (name === '') throw new TypeError('sm: a stage needs a non-empty name');
-  if (!isValueOf(state.type, initial)) throw new TypeError(`sm ${JSON.stringify(name)}: the initial state is not a value of ${showType(state.type)}`);
-  return makeP({
-    stages: [{ name, stateType: state.type, inputType: io.input.type, outputType: io.output.type, initialState: initial as Value, term: erase(term) }],
-  });
+  if (!isValueOf(declared.state.type, declared.initial)) {
+    throw new TypeError(`sm ${JSON.stringify(name)}: the initial state is not a value of ${showType(declared.state.type)}`);
+  }
+  const stage: StageSpec = {
+    name,
+    stateType: declared.state.type,
+    inputType: declared.input.type,
+    outputType: declared.output.type,
+    initialState: declared.initial as Value,
+    term: erase(term),
+  };
+  return makeP({ stages: [stage] });
 }
 
 /** The plain data of a typed pipeline. */

@@ -35,4 +35,4 @@ export const counterV1Input = ty.string;
 export const counterV1Output = ty.string;
 
 /** The seed's deployment `SM "counter" 0 counterV1`, as a one-stage pipeline. */
-export const counterV1Pipeline = sm('counter', StateV1, 0n, counterV1, { input: counterV1Input, output: counterV1Output });
+export const counterV1Pipeline = sm('counter', { state: StateV1, initial: 0n, input: counterV1Input, output: counterV1Output }, counterV1);

@@ -29,14 +29,17 @@ export const scoresBackwards: MapOf<bigint, string> = scores;
 const counter: T<bigint, string, string> = pipe(m.read(ty.int), m.show(ty.int));
 const length: T<null, string, bigint> = machine(ty.unit).strLength();
 
-export const one: P<string, string> = sm('counter', ty.int, 0n, counter, { input: ty.string, output: ty.string });
-export const two: P<string, bigint> = one.then(sm('length', ty.unit, null, length, { input: ty.string, output: ty.int }));
+const declared = { state: ty.int, initial: 0n, input: ty.string, output: ty.string };
+export const one: P<string, string> = sm('counter', declared, counter);
+export const two: P<string, bigint> = one.then(sm('length', { state: ty.unit, initial: null, input: ty.string, output: ty.int }, length));
 export const withIdentity: P<string, string> = idP(ty.string).then(one).then(idP(ty.string));
 // @ts-expect-error -- expect: Type 'bigint' is not assignable to type 'string'
-export const backwards = sm('length', ty.unit, null, length, { input: ty.string, output: ty.int }).then(one);
-// @ts-expect-error -- expect: Argument of type 'number' is not assignable to parameter of type 'bigint'
-export const numberState = sm('counter', ty.int, 0, counter, { input: ty.string, output: ty.string });
+export const backwards = sm('length', { state: ty.unit, initial: null, input: ty.string, output: ty.int }, length).then(one);
+// @ts-expect-error -- expect: Type 'number' is not assignable to type 'bigint'
+export const numberState = sm('counter', { ...declared, initial: 0 }, counter);
 // @ts-expect-error -- expect: Type 'boolean' is not assignable to type 'bigint'
-export const wrongStateWitness = sm('counter', ty.bool, false, counter, { input: ty.string, output: ty.string });
-// @ts-expect-error -- expect: Type 'string' is not assignable to type 'bigint'
-export const wrongOutputWitness = sm('counter', ty.int, 0n, counter, { input: ty.string, output: ty.int });
+export const wrongStateWitness = sm('counter', { ...declared, state: ty.bool, initial: false }, counter);
+// @ts-expect-error -- expect: Type 'bigint' is not assignable to type 'string'
+export const wrongOutputWitness = sm('counter', { ...declared, output: ty.int }, counter);
+// The declared types give the term's generic builders their types.
+export const fromDeclared: P<bigint, bigint> = sm('echo', { state: ty.unit, initial: null, input: ty.int, output: ty.int }, machine(ty.unit).id());
