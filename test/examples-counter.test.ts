@@ -17,14 +17,14 @@ import {
 import { erase, type Ty } from '../compiler/edsl.ts';
 import { step } from '../compiler/interpret.ts';
 import { checkPipeline, pipelineFromJson, pipelineToJson } from '../compiler/pipeline.ts';
+import { parseTermSeed, showTermSeed } from '../compiler/seed-syntax.ts';
 import { mk, type Term } from '../compiler/terms.ts';
 import { type Typed, typecheck, typecheckMigration } from '../compiler/typecheck.ts';
 import { Bool, either, Int, pair, Str, type Type, Unit } from '../compiler/types.ts';
 import type { Value } from '../compiler/values.ts';
 
-function typed(term: Term, state: Ty<unknown> | Type): Typed {
-  const stateType = 'kind' in state ? state : state.type;
-  const result = typecheck(term, { state: stateType, input: Str, output: Str });
+function typed<S>(term: Term, state: Ty<S>): Typed {
+  const result = typecheck(term, { state: state.type, input: Str, output: Str });
   if (!result.ok) throw new Error(`counter does not typecheck: ${JSON.stringify(result.error)}`);
   return result.typed;
 }
@@ -191,6 +191,31 @@ describe('erase gives the seed client\'s terms (WIRE.md)', () => {
   it('migrations: IdU and (:.&&) IdU (BoolU False)', () => {
     expect(migrationV1toV2Term).toEqual({ op: 'Id' });
     expect(migrationV2toV3Term).toEqual(fanout({ op: 'Id' }, mk('Bool', { value: false })));
+  });
+});
+
+// The same terms exactly as WIRE.md prints them (newStateMachine / stateMigration of each upgrade).
+const WIRE = {
+  v1: 'ComposeU (ComposeU (ShowU (UTEither UTInt UTUnit)) (CaseU GetU (ComposeU (ComposeU PutU IncrU) GetU))) (ReadU (UTEither UTUnit UTUnit))',
+  v2: 'ComposeU (ComposeU (ShowU (UTEither UTUnit (UTEither UTInt UTUnit))) (CaseU (ComposeU PutU (IntU 0)) (CaseU GetU (ComposeU (ComposeU PutU IncrU) GetU)))) (ReadU (UTEither UTUnit (UTEither UTUnit UTUnit)))',
+  v3: 'ComposeU (ComposeU (ShowU (UTEither UTUnit (UTEither UTUnit (UTEither UTInt UTUnit)))) (CaseU (ComposeU (ComposeU PutU (SecondU NotU)) GetU) (CaseU (ComposeU PutU ((:.&&) (IntU 0) (BoolU False))) (CaseU (ComposeU FstU GetU) (ComposeU (ComposeU (ComposeU PutU ((:.&&) IdU (ComposeU (ComposeU SndU GetU) ConsumeU))) (IfU DecrU IncrU)) GetU))))) (ReadU (UTEither UTUnit (UTEither UTUnit (UTEither UTUnit UTUnit))))',
+  migrationV2: 'IdU',
+  migrationV3: '(:.&&) IdU (BoolU False)',
+};
+
+describe('erase gives the WIRE.md text through the seed syntax', () => {
+  it.each([
+    ['v1', counterV1Term, WIRE.v1],
+    ['v2', counterV2Term, WIRE.v2],
+    ['v3', counterV3Term, WIRE.v3],
+    ['migration to v2', migrationV1toV2Term, WIRE.migrationV2],
+    ['migration to v3', migrationV2toV3Term, WIRE.migrationV3],
+  ] as const)('%s', (_name, term, text) => {
+    expect(term).toEqual(parseTermSeed(text));
+    expect(showTermSeed(term)).toBe(text);
+  });
+  it('the hand-built terms are the parsed ones', () => {
+    expect([wireV1, wireV2, wireV3]).toEqual([WIRE.v1, WIRE.v2, WIRE.v3].map(parseTermSeed));
   });
 });
 
