@@ -311,7 +311,11 @@ const isSymbolChar = (c: number) => c >= 0 && c < 0x80 && '!#$%&*+./<=>?@\\^|-~:
 const ESCAPE_NAMES = new Map<string, number>([...CONTROL_NAMES.entries()].filter(([, n]) => n.length > 1).map(([c, n]) => [n, c] as [string, number]));
 ESCAPE_NAMES.set('DEL', 0x7f);
 const ESCAPE_NAME_LIST = [...ESCAPE_NAMES.keys()];
-const SINGLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '"': '"', '\\': '\\' };
+/** Code of each one-character escape (`\n` => 10), by the ASCII code after the backslash; -1 when none. */
+const SINGLE_ESCAPES = new Int32Array(128).fill(-1);
+for (const [c, code] of [['n', 10], ['t', 9], ['r', 13], ['a', 7], ['b', 8], ['f', 12], ['v', 11], ['"', 0x22], ['\\', 0x5c]] as const) {
+  SINGLE_ESCAPES[c.charCodeAt(0)] = code;
+}
 
 const SEED_TO_OP = new Map<string, Op>((Object.keys(OPS) as Op[]).map((o) => [OPS[o].seed, o]));
 const SEED_NAMES = [...SEED_TO_OP.keys()].filter((s) => isIdentStart(s.charCodeAt(0)));
@@ -428,6 +432,14 @@ export class SeedReader {
     return this.text.slice(start, pos);
   }
 
+  /** Consumes the identifier `word` when it is the next token (not just the start of a longer identifier). */
+  word(word: string): boolean {
+    const after = this.pos + word.length;
+    if (!this.text.startsWith(word, this.pos) || (after < this.end && isIdentChar(this.text.charCodeAt(after)))) return false;
+    this.pos = after;
+    return true;
+  }
+
   /** True when the identifier just read ran into the end of the text and one of `words` continues it. */
   identCouldGrow(id: string, words: readonly string[]): boolean {
     if (this.pos < this.end) return false;
@@ -530,17 +542,15 @@ export class SeedReader {
       case 'Int':
         v = this.int(bare);
         break;
-      case 'Bool': {
-        const start = this.pos;
-        const id = this.ident();
-        if (id === 'True') v = true;
-        else if (id === 'False') v = false;
+      case 'Bool':
+        if (this.word('True')) v = true;
+        else if (this.word('False')) v = false;
         else {
-          this.fail('`True` or `False`', start, this.identCouldGrow(id, ['True', 'False']));
+          const start = this.pos;
+          this.fail('`True` or `False`', start, this.identCouldGrow(this.ident(), ['True', 'False']));
           return null;
         }
         break;
-      }
       case 'String':
         v = this.string();
         break;
@@ -559,18 +569,26 @@ export class SeedReader {
           this.fail('`(` (a constructor argument that is an application needs parentheses)');
           return null;
         }
-        const id = this.ident();
+        let tag = '';
         let payload: Type | undefined;
-        if (t.kind === 'Either') payload = id === 'Left' ? t.left : id === 'Right' ? t.right : undefined;
-        else {
-          for (let i = 0; i < t.cases.length; i++) if (t.cases[i].name === id) payload = t.cases[i].type;
+        if (t.kind === 'Either') {
+          if (this.word('Left')) (tag = 'Left'), (payload = t.left);
+          else if (this.word('Right')) (tag = 'Right'), (payload = t.right);
+        } else {
+          for (let i = 0; i < t.cases.length; i++) {
+            if (this.word(t.cases[i].name)) {
+              tag = t.cases[i].name;
+              payload = t.cases[i].type;
+              break;
+            }
+          }
         }
         if (payload === undefined) {
           const names = t.kind === 'Either' ? ['Left', 'Right'] : t.cases.map((c) => c.name);
-          this.fail(names.map((n) => '`' + n + '`').join(' or '), start, this.identCouldGrow(id, names));
+          this.fail(names.map((n) => '`' + n + '`').join(' or '), start, this.identCouldGrow(this.ident(), names));
           return null;
         }
-        v = { tag: id, value: this.valueFresh(payload, true) };
+        v = { tag, value: this.valueFresh(payload, true) };
         break;
       }
       case 'List':
@@ -582,9 +600,8 @@ export class SeedReader {
           this.fail('`(` (a constructor argument that is an application needs parentheses)');
           return null;
         }
-        const id = this.ident();
-        if (id !== 'fromList') {
-          this.fail('`fromList`', start, this.identCouldGrow(id, ['fromList']));
+        if (!this.word('fromList')) {
+          this.fail('`fromList`', start, this.identCouldGrow(this.ident(), ['fromList']));
           return null;
         }
         v = this.mapArgument(t.key, t.value);
@@ -706,9 +723,9 @@ export class SeedReader {
         return null;
       }
       const e = text.charCodeAt(pos);
-      const single = SINGLE_ESCAPES[String.fromCharCode(e)];
-      if (single !== undefined) {
-        out += single;
+      const single = e < 0x80 ? SINGLE_ESCAPES[e] : -1;
+      if (single >= 0) {
+        out += String.fromCharCode(single);
         pos++;
       } else if (e === 0x26) {
         pos++; // `\&` is empty: it only separates a numeric escape from a digit
@@ -739,7 +756,7 @@ export class SeedReader {
           this.fail('a character code up to 1114111 (0x10FFFF)', escape, false);
           return null;
         }
-        out += String.fromCodePoint(code);
+        out += code < 0x10000 ? String.fromCharCode(code) : String.fromCodePoint(code);
       } else {
         const three = text.slice(pos, pos + 3);
         let code = ESCAPE_NAMES.get(three);
@@ -848,36 +865,42 @@ export class SeedReader {
       return null;
     }
     this.pos++;
-    const values: Value[] = new Array<Value>(fields.length);
-    const seen: boolean[] = new Array<boolean>(fields.length).fill(false);
-    let count = 0;
-    if (fields.length === 0) {
+    const n = fields.length;
+    // Filled in field order first, so every record of a type gets the same object shape.
+    const out: Record<string, Value> = {};
+    for (let i = 0; i < n; i++) out[fields[i].name] = null;
+    if (n === 0) {
       this.skipWs();
       if (this.pos < this.end && this.text.charCodeAt(this.pos) === RBRACE) {
         this.pos++;
-        return {};
+        return out;
       }
       this.fail('`}`');
       return null;
     }
+    const seen: boolean[] = new Array<boolean>(n).fill(false);
+    let count = 0;
     for (;;) {
       this.skipWs();
       const start = this.pos;
-      const id = this.ident();
       let index = -1;
-      for (let i = 0; i < fields.length; i++) {
-        if (fields[i].name === id) {
-          index = i;
-          break;
+      // Show prints fields in order, so try the next one first.
+      if (count < n && !seen[count] && this.word(fields[count].name)) index = count;
+      else {
+        for (let i = 0; i < n; i++) {
+          if (this.word(fields[i].name)) {
+            index = i;
+            break;
+          }
         }
       }
       if (index < 0) {
         const names = fields.map((f) => f.name);
-        this.fail('a field name (' + names.join(', ') + ')', start, this.identCouldGrow(id, names));
+        this.fail('a field name (' + names.join(', ') + ')', start, this.identCouldGrow(this.ident(), names));
         return null;
       }
       if (seen[index]) {
-        this.fail(`each field once (${id} appears twice)`, start, false);
+        this.fail(`each field once (${fields[index].name} appears twice)`, start, false);
         return null;
       }
       this.skipWs();
@@ -886,7 +909,7 @@ export class SeedReader {
         return null;
       }
       this.pos++;
-      values[index] = this.valueFresh(fields[index].type, false);
+      out[fields[index].name] = this.valueFresh(fields[index].type, false);
       if (this.failed) return null;
       seen[index] = true;
       count++;
@@ -897,19 +920,16 @@ export class SeedReader {
         continue;
       }
       if (c === RBRACE) {
-        if (count < fields.length) {
+        if (count < n) {
           this.fail(`field ${fields[seen.indexOf(false)].name} (a record needs all its fields)`, this.pos, false);
           return null;
         }
         this.pos++;
-        break;
+        return out;
       }
       this.fail('`,` or `}`');
       return null;
     }
-    const out: Record<string, Value> = {};
-    for (let i = 0; i < fields.length; i++) out[fields[i].name] = values[i];
-    return out;
   }
 
   // --- types and terms (abort on failure; call inside `run`) ---
