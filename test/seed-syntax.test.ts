@@ -60,6 +60,7 @@ describe('Show of values: the exact strings of WIRE.md and SEMANTICS.md', () => 
     ['map as an argument', either(map(Int, Str), Unit), left(intMap([])), 'Left (fromList [])'],
     ['record in field order', record({ decrementing: Bool, count: Int }), { count: 3n, decrementing: false }, '{count = 3, decrementing = False}'],
     ['record field at precedence 0', record({ x: Int }), { x: -1n }, '{x = -1}'],
+    ['record without fields', record({}), {}, '{}'],
     ['record as an argument is atomic', either(record({ x: Int }), Unit), left({ x: 1n }), 'Left {x = 1}'],
     ['variant', variant({ Incr: Int, Read: Unit }), tagged('Incr', 5n), 'Incr 5'],
     ['variant with unit payload', variant({ Incr: Int, Read: Unit }), tagged('Read', null), 'Read ()'],
