@@ -12,7 +12,7 @@
 // the checker keeps its own stack of unfinished nodes instead of recursing, so
 // a term nested 100,000 deep gives a diagnostic, never a stack overflow.
 
-import { type Diagnostic, type DiagnosticArgs, type DiagnosticCode, closestName, error } from './diagnostics.ts';
+import { type Diagnostic, type DiagnosticArgs, type DiagnosticCode, closestName, error, formatPath } from './diagnostics.ts';
 import { type Op, OP_NAMES, OPS, type Term, type TermOf, TERM_LIMITS } from './terms.ts';
 import { type Field, type Type, Bool, Int, Str, Unit, either, list, map, pair, showType, typeEquals, unreachableKind } from './types.ts';
 import { INT_MAX, INT_MIN, PMap, isValueOf } from './values.ts';
@@ -60,7 +60,7 @@ export function inferType(term: Term, state: Type, input: Type): Type {
 export class TypecheckError extends Error {
   override name = 'TypecheckError';
   constructor(readonly diagnostic: Diagnostic) {
-    super(`${diagnostic.code} ${diagnostic.title} at ${diagnostic.path.join(' › ') || 'the whole term'}: ${diagnostic.message}`);
+    super(`${diagnostic.code} ${diagnostic.title} at ${formatPath(diagnostic.path)}: ${diagnostic.message}`);
   }
 }
 
@@ -265,7 +265,7 @@ function parts(t: Type): readonly Type[] {
   }
 }
 
-/** Carries a diagnostic out of the recursion; not an Error, so throwing it captures no stack. */
+/** Carries a diagnostic out of the checker's loop; not an Error, so throwing it captures no stack trace. */
 class Reported {
   constructor(readonly diagnostic: Diagnostic) {}
 }
@@ -280,7 +280,7 @@ const SLICE_INPUT = pair(Str, INT_PAIR);
 const STRING_LIST = list(Str);
 /** The rule `record()` in types.ts applies to field names, checked here so a bad name is a diagnostic, not a throw. */
 const FIELD_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$/;
-/** Terms without sub-terms of their own type-checked by `leafOp`. */
+/** Ops with sub-terms: each gets a Frame while its sub-terms are checked; the rest are typed by `leafOp`. */
 type BranchOp = 'Compose' | 'First' | 'Second' | 'Case' | 'Fanout' | 'If' | 'Unleft' | 'ListMap' | 'Fold' | 'Record' | 'Match';
 type BranchTerm = Extract<Term, { op: BranchOp }>;
 type LeafTerm = Exclude<Term, { op: BranchOp }>;
@@ -290,6 +290,7 @@ type ListType = Type & { kind: 'List' };
 type VariantType = Type & { kind: 'Variant' };
 const NO_NAMES: readonly string[] = Object.freeze([]);
 const ID: Term = Object.freeze({ op: 'Id' });
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A node with sub-terms whose checking is under way. */
 class Frame {
@@ -297,9 +298,8 @@ class Frame {
   readonly checked: Typed[] = [];
   constructor(
     readonly term: BranchTerm,
+    /** Its shape (a pair for First, an Either for Case, …) was checked on entry, so `next` and `finish` may narrow it. */
     readonly input: Type,
-    /** The input narrowed by the shape check at entry (a pair for First, an Either for Case), else the input. */
-    readonly shape: Type,
     /** Record fields / Match cases in sorted order. */
     readonly names: readonly string[],
     readonly from: string,
@@ -307,7 +307,6 @@ class Frame {
     readonly label: string | null,
   ) {}
 }
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 class Checker {
   /** Labels from the root to the node being checked; copied only when a diagnostic is raised. */
@@ -361,7 +360,6 @@ class Checker {
   private enter(t: Term, a: Type, from: string, producer: Typed | null, label: string | null): Typed | null {
     if (label !== null) this.path.push(label);
     this.path.push(t.op);
-    let shape: Type = a;
     let names: readonly string[] = NO_NAMES;
     switch (t.op) {
       case 'Compose':
@@ -369,13 +367,13 @@ class Checker {
       case 'Unleft':
         break;
       case 'First':
-        shape = this.pair(t, a, from, '(a, c)');
+        this.pair(t, a, from, '(a, c)');
         break;
       case 'Second':
-        shape = this.pair(t, a, from, '(a, b)');
+        this.pair(t, a, from, '(a, b)');
         break;
       case 'Case':
-        shape = this.either(t, a, from, 'Either a b');
+        this.either(t, a, from, 'Either a b');
         break;
       case 'If': {
         const p = this.pair(t, a, from, '(a, Bool)');
@@ -406,7 +404,7 @@ class Checker {
         return typed;
       }
     }
-    this.stack.push(new Frame(t, a, shape, names, from, producer, label));
+    this.stack.push(new Frame(t, a, names, from, producer, label));
     return null;
   }
 
@@ -425,11 +423,11 @@ class Checker {
         if (i === 1) return this.child(t.right, a, frame.from, frame.producer, 'right');
         return false;
       case 'First':
-        return i === 0 && this.child(t.body, (frame.shape as PairType).fst, "the first component of First's input", null, 'body');
+        return i === 0 && this.child(t.body, (a as PairType).fst, "the first component of First's input", null, 'body');
       case 'Second':
-        return i === 0 && this.child(t.body, (frame.shape as PairType).snd, "the second component of Second's input", null, 'body');
+        return i === 0 && this.child(t.body, (a as PairType).snd, "the second component of Second's input", null, 'body');
       case 'Case': {
-        const e = frame.shape as EitherType;
+        const e = a as EitherType;
         if (i === 0) return this.child(t.left, e.left, "the Left side of Case's input", null, 'branch 1');
         if (i === 1) return this.child(t.right, e.right, "the Right side of Case's input", null, 'branch 2');
         return false;
@@ -502,15 +500,15 @@ class Checker {
       case 'Fanout':
         return node(t, a, pair(c[0].output, c[1].output), c);
       case 'First': {
-        const p = frame.shape as PairType;
+        const p = a as PairType;
         return node(t, a, c[0].output === p.fst ? a : pair(c[0].output, p.snd), c);
       }
       case 'Second': {
-        const p = frame.shape as PairType;
+        const p = a as PairType;
         return node(t, a, c[0].output === p.snd ? a : pair(p.fst, c[0].output), c);
       }
       case 'Case': {
-        const e = frame.shape as EitherType;
+        const e = a as EitherType;
         return node(t, a, c[0].output === e.left && c[1].output === e.right ? a : either(c[0].output, c[1].output), c);
       }
       case 'If':

@@ -356,6 +356,11 @@ describe('typecheck: diagnostics', () => {
     expect(inIf.path).toEqual(['If', 'onFalse', 'Not']);
   });
 
+  it('reports the first problem in evaluation order: Compose checks right before left', () => {
+    const d = fail(C(Not, C(Incr, Read(Str))), { state: Int, input: Str });
+    expect(d.path).toEqual(['Compose', 'right', 'Compose', 'left', 'Incr']);
+  });
+
   it('says where the found value came from', () => {
     const d = fail(C(Incr, ShowInt), { state: Int, input: Int });
     expect(d.foundBecause).toBe('the output of right');
