@@ -178,11 +178,14 @@ export function children(t: Term): Array<[label: string, sub: Term]> {
 
 const byKey = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
-/** Number of nodes; iterative, so a huge or deep term cannot overflow the stack. */
-export function termSize(t: Term): number {
+/**
+ * Number of nodes; iterative, so a deep term cannot overflow the stack. A
+ * shared sub-term counts once per use, so counting stops past `limit`.
+ */
+export function termSize(t: Term, limit = Number.MAX_SAFE_INTEGER): number {
   let n = 0;
   const todo: Term[] = [t];
-  while (todo.length > 0) {
+  while (todo.length > 0 && n <= limit) {
     const x = todo.pop()!;
     n++;
     for (const [, sub] of children(x)) todo.push(sub);
@@ -190,11 +193,12 @@ export function termSize(t: Term): number {
   return n;
 }
 
-/** Depth (longest path from the root); iterative. */
-export function termDepth(t: Term): number {
+/** Depth (longest path from the root, which counts 1); iterative, and stops after visiting `limit` nodes. */
+export function termDepth(t: Term, limit = Number.MAX_SAFE_INTEGER): number {
   let max = 0;
+  let visited = 0;
   const todo: Array<[Term, number]> = [[t, 1]];
-  while (todo.length > 0) {
+  while (todo.length > 0 && visited++ <= limit) {
     const [x, d] = todo.pop()!;
     if (d > max) max = d;
     for (const [, sub] of children(x)) todo.push([sub, d + 1]);
@@ -248,7 +252,7 @@ export function termToJson(t: Term): Json {
   return out;
 }
 
-export function termFromJson(json: unknown, path = 'term', depth = 0): Term {
+export function termFromJson(json: unknown, path = 'term', depth = 1): Term {
   if (depth > TERM_LIMITS.maxDepth) throw new TermSyntaxError(`${path}: term nested deeper than ${TERM_LIMITS.maxDepth}`);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new TermSyntaxError(`${path}: a term is an object like {"op": "Id"}, got ${JSON.stringify(json)}`);

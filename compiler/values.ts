@@ -18,7 +18,7 @@
 // arithmetic operation: exact, and two's-complement wrap-around on overflow.
 
 import BTreeImport from 'sorted-btree';
-import { type Type, showType, unreachableKind } from './types.ts';
+import { type Type, showType, typeEquals, unreachableKind } from './types.ts';
 
 // sorted-btree is CommonJS with `exports.default`: Node's own ESM loader (tsx at run time) hands over the
 // module object, bundlers (vitest) the class. Take the class either way.
@@ -225,7 +225,7 @@ export function isValueOf(t: Type, v: unknown): v is Value {
     case 'List':
       return Array.isArray(v) && v.every((e) => isValueOf(t.elem, e));
     case 'Map': {
-      if (!(v instanceof PMap)) return false;
+      if (!(v instanceof PMap) || !typeEquals(v.keyType, t.key)) return false;
       let ok = true;
       v.forEach((k, x) => {
         ok = ok && isValueOf(t.key, k) && isValueOf(t.value, x);
