@@ -15,8 +15,9 @@
 // types of values are those of compiler/values.ts (Int = bigint, Pair =
 // readonly tuple, Either/variants = tagged objects, …).
 //
-// Nothing here checks types at run time: `erase` gives the plain term, and
-// terms from anywhere else (the wire, JSON) go through `typecheck`.
+// Types are tsc's business here: at run time builders check only values (Int
+// literals, constants, map entries). `erase` gives the plain term; terms from
+// anywhere else (the wire, JSON) go through `typecheck`.
 
 import type { Op, Term } from './terms.ts';
 import { mk } from './terms.ts';
