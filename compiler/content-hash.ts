@@ -25,7 +25,7 @@
 // balanced tree it came from).
 
 import { createHash } from 'node:crypto';
-import { OPS, type Term } from './terms.ts';
+import { type FieldKind, OPS, type Term } from './terms.ts';
 import { type Type, typeToJson } from './types.ts';
 import { isValueOf, type Json, type Value, valueToJson } from './values.ts';
 
@@ -45,7 +45,16 @@ export const SHORT_HASH_LENGTH = 12;
 /** `sha256:<64 lowercase hex>` of the canonical text of the stage. */
 export function contentHash(stage: StageContent): string {
   const hash = createHash('sha256');
-  writeStage(stage, (piece) => hash.update(piece, 'utf8'));
+  // Pieces are small (one per node): batching them saves a native call each.
+  let buffer = '';
+  writeStage(stage, (piece) => {
+    buffer += piece;
+    if (buffer.length >= 65536) {
+      hash.update(buffer, 'utf8');
+      buffer = '';
+    }
+  });
+  hash.update(buffer, 'utf8');
   return HASH_PREFIX + hash.digest('hex');
 }
 
@@ -131,10 +140,22 @@ function drain(tasks: Task[], sink: Sink): void {
   }
 }
 
+/** Per op, its keys in canonical order with the kind of each (`op` has none); ops without fields are one fixed text. */
+const LAYOUTS = new Map<string, { readonly fixed: string | null; readonly keys: ReadonlyArray<readonly [name: string, kind: FieldKind | null]> }>(
+  Object.entries(OPS).map(([name, spec]) => {
+    const keys = [['op', null] as const, ...spec.fields].sort((a, b) => byCodeUnits(a[0], b[0]));
+    return [name, { fixed: spec.fields.length === 0 ? `{"op":${JSON.stringify(name)}}` : null, keys }];
+  }),
+);
+
 /** Pushes, in reverse, the pieces of one term node; its sub-terms become tasks. */
 function pushTerm(t: Term, tasks: Task[]): void {
-  const spec = OPS[t.op];
-  if (spec === undefined) throw new Error(`content hash: unknown op ${JSON.stringify((t as { op?: unknown }).op)}`);
+  const layout = LAYOUTS.get(t.op);
+  if (layout === undefined) throw new Error(`content hash: unknown op ${JSON.stringify((t as { op?: unknown }).op)}`);
+  if (layout.fixed !== null) {
+    tasks.push(layout.fixed);
+    return;
+  }
   const out: Task[] = [];
   if (t.op === 'Compose') {
     const parts = composeChain(t);
@@ -142,17 +163,14 @@ function pushTerm(t: Term, tasks: Task[]): void {
     out.push({ term: parts[parts.length - 1] }, '}'.repeat(parts.length - 1));
   } else {
     const fields = t as unknown as Record<string, unknown>;
-    const keys = ['op', ...spec.fields.map(([name]) => name)].sort(byCodeUnits);
     out.push('{');
-    keys.forEach((key, i) => {
+    layout.keys.forEach(([key, kind], i) => {
       out.push(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`);
-      if (key === 'op') {
-        out.push(JSON.stringify(t.op));
-        return;
-      }
-      const kind = spec.fields.find(([name]) => name === key)![1];
       const v = fields[key];
       switch (kind) {
+        case null:
+          out.push(JSON.stringify(t.op));
+          break;
         case 'term':
           out.push({ term: v as Term });
           break;

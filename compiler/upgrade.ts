@@ -315,18 +315,21 @@ export interface StageVersion {
   readonly upgradeId: number;
 }
 
+/** One stage an applied upgrade touched. */
+export interface UpgradeRecordStage {
+  readonly name: string;
+  readonly from: StageVersion;
+  readonly to: StageVersion;
+  /** The migration that ran, from `from`'s state to `to`'s (typechecked when planned). */
+  readonly migration: Term;
+  /** `to`'s state back to `from`'s (typechecked when planned); absent when the upgrade brought none. */
+  readonly inverse?: Term;
+}
+
 /** One applied upgrade (or rollback): every stage it touched, from which version to which, and its migrations. */
 export interface UpgradeRecord {
   readonly id: number;
-  readonly stages: readonly {
-    readonly name: string;
-    readonly from: StageVersion;
-    readonly to: StageVersion;
-    /** The migration that ran, from `from`'s state to `to`'s (typechecked when planned). */
-    readonly migration: Term;
-    /** `to`'s state back to `from`'s (typechecked when planned); absent when the upgrade brought none. */
-    readonly inverse?: Term;
-  }[];
+  readonly stages: readonly UpgradeRecordStage[];
   /** On the record of a rollback: the id of the upgrade it undid. */
   readonly rollbackOf?: number;
 }
@@ -366,7 +369,7 @@ export function deployedStage(name: string, version: StageVersion): DeployedStag
  * throws: applying a plan to something else is a bug in the caller.
  */
 export function recordUpgrade(plan: UpgradePlanOk, id: number, installedAt: string, currentVersion: (name: string) => StageVersion | undefined): UpgradeRecord {
-  const stages = plan.stages.map((p) => {
+  const stages = plan.stages.map((p): UpgradeRecordStage => {
     const from = currentVersion(p.name);
     if (from === undefined || from.hash !== p.previous.hash || from.number !== p.previous.version) {
       throw new Error(`recordUpgrade: stage ${quote(p.name)} is not at the version the plan was made against (${p.previous.version}, ${shortHash(p.previous.hash)})`);
@@ -620,7 +623,7 @@ export function stageVersionFromJson(json: unknown, path = 'version'): StageVers
   } catch (e) {
     throw new UpgradeSyntaxError(`${path}.term: ${(e as Error).message}`);
   }
-  if (actual !== obj.hash) throw new UpgradeSyntaxError(`${path}.hash: ${describe(obj.hash)} is not the hash of this version's content (${actual})`);
+  if (actual !== obj.hash) throw new UpgradeSyntaxError(`${path}.hash: ${quote(obj.hash)} is not the hash of this version's content (${actual})`);
   return { number, hash: actual, installedAt: obj.installedAt, ...content, hasInverse: obj.hasInverse, upgradeId };
 }
 
@@ -642,7 +645,7 @@ export function upgradeRecordFromJson(json: unknown, path = 'record'): UpgradeRe
   onlyKeys(obj, path, ['id', 'stages', 'rollbackOf']);
   const id = count(obj.id, `${path}.id`, 1);
   if (!Array.isArray(obj.stages) || obj.stages.length === 0) throw new UpgradeSyntaxError(`${path}.stages: expected a non-empty array, got ${describe(obj.stages)}`);
-  const stages = obj.stages.map((s: unknown, i: number) => {
+  const stages = obj.stages.map((s: unknown, i: number): UpgradeRecordStage => {
     const at = `${path}.stages[${i}]`;
     const o = object(s, at, 'expected {"name", "from", "to", "migration"} and optionally "inverse"');
     onlyKeys(o, at, ['name', 'from', 'to', 'migration', 'inverse']);
