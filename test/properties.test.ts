@@ -13,28 +13,27 @@
 
 import * as fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { typecheck } from '../compiler/typecheck.ts';
-import { step } from '../compiler/interpret.ts';
+import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import { typecheck, typecheckMigration } from '../compiler/typecheck.ts';
+import { interpreter, step } from '../compiler/interpret.ts';
 import { decodeValue, encodeValue } from '../compiler/layout.ts';
 import { parseTermSeed, showTermSeed } from '../compiler/seed-syntax.ts';
-import { OPS, termDepth, termFromJson, termToJson, type Term } from '../compiler/terms.ts';
-import { showType, type Type, typeEquals } from '../compiler/types.ts';
+import { children, OP_NAMES, OPS, type Op, termDepth, termFromJson, termToJson, type Term } from '../compiler/terms.ts';
+import { showType, type Type, typeEquals, Unit } from '../compiler/types.ts';
 import { isValueOf, type Value, valueEquals } from '../compiler/values.ts';
 import { arbType } from './arbitraries.ts';
-import { arbStateMachineCase, arbTypedTerm, DEFAULT_MAX_DEPTH, type GeneratedTerm, propertyRuns } from './gen/typed-terms.ts';
+import { arbTypedTerm, DEFAULT_MAX_DEPTH, type GeneratedTerm, propertyRuns } from './gen/typed-terms.ts';
 import { GenerationStats } from './gen/stats.ts';
+import { expectSameTrace, forEachMachineCase, MAX_STATE_BYTES, traceMachineCase, type TraceItem } from './gen/trace.ts';
 
 const RUNS = propertyRuns();
 const SEED = process.env.SMWASM_PROPERTY_SEED ? Number(process.env.SMWASM_PROPERTY_SEED) : undefined;
-const params = (): fc.Parameters<unknown> => ({ numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) });
+const params = (numRuns = RUNS): fc.Parameters<unknown> => ({ numRuns, ...(SEED === undefined ? {} : { seed: SEED }) });
 
 /** A term for a random state type and input type. */
 const arbTermAnyTypes: fc.Arbitrary<GeneratedTerm> = fc
   .tuple(arbType({ maxDepth: 2 }), arbType({ maxDepth: 2 }))
   .chain(([state, input]) => arbTypedTerm({ state, input }));
-
-/** A machine stops taking inputs once its state is this large (encoded). */
-const MAX_STATE_BYTES = 1 << 16;
 
 const termStats = new GenerationStats();
 const machineStats = new GenerationStats();
@@ -43,11 +42,66 @@ afterAll(() => {
   console.log(`${termStats.report('generated terms (typecheck property)')}\n\n${machineStats.report('generated machines (interpreter property)')}`);
 });
 
+function opsIn(term: Term): Set<Op> {
+  const seen = new Set<Op>();
+  const todo = [term];
+  while (todo.length > 0) {
+    const t = todo.pop()!;
+    seen.add(t.op);
+    for (const [, sub] of children(t)) todo.push(sub);
+  }
+  return seen;
+}
+
 function checkedOutput(g: { term: Term; state: Type; input: Type }): Type {
   const r = typecheck(g.term, { state: g.state, input: g.input });
-  if (!r.ok) throw new Error(`generated term does not typecheck: ${JSON.stringify(r)}`);
+  if (!r.ok) throw new Error(`generated term does not typecheck: ${formatDiagnostic(r.error)}\n${showTermSeed(g.term)}`);
   return r.typed.output;
 }
+
+describe('the term generator', () => {
+  it('covers every op of the catalogue (fixed seed, 300 terms)', () => {
+    const stats = new GenerationStats();
+    const terms = fc.sample(arbTermAnyTypes, { numRuns: 300, seed: 20240611 });
+    for (const g of terms) stats.addTerm(g.term);
+    expect(stats.missingOps()).toEqual([]);
+  });
+
+  it('keeps within maxDepth and the allowed ops, and builds a requested output type', () => {
+    const arbOptions = fc.record({
+      state: arbType({ maxDepth: 2 }),
+      input: arbType({ maxDepth: 2 }),
+      output: fc.option(arbType({ maxDepth: 2 }), { nil: undefined }),
+      maxDepth: fc.integer({ min: 1, max: 16 }),
+      ops: fc.option(fc.subarray(OP_NAMES).map((ops) => [...new Set<Op>([...ops, 'Compose', 'Const'])]), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(
+        arbOptions.chain((opts) => arbTypedTerm(opts).map((g) => ({ opts, g }))),
+        ({ opts, g }) => {
+          expect(termDepth(g.term)).toBeLessThanOrEqual(opts.maxDepth);
+          if (opts.ops) for (const op of opsIn(g.term)) expect(opts.ops).toContain(op);
+          if (opts.output) expect(typeEquals(g.output, opts.output)).toBe(true);
+          expect(showType(checkedOutput(g))).toBe(showType(g.output));
+        },
+      ),
+      params(),
+    );
+  });
+
+  it('builds state migrations (unit state, old state in, new state out) that typecheck as migrations', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(arbType({ maxDepth: 2 }), arbType({ maxDepth: 2 })).chain(([from, to]) => arbTypedTerm({ state: Unit, input: from, output: to })),
+        (g) => {
+          const r = typecheckMigration(g.term, g.input, g.output);
+          if (!r.ok) throw new Error(`generated migration does not typecheck: ${formatDiagnostic(r.error)}\n${showTermSeed(g.term)}`);
+        },
+      ),
+      params(Math.ceil(RUNS / 3)),
+    );
+  });
+});
 
 describe('generated terms', () => {
   it('typecheck to exactly the output type the generator built, within the depth bound', () => {
@@ -63,17 +117,14 @@ describe('generated terms', () => {
   });
 
   it('run on the interpreter without throwing; failed items keep the state; values round-trip through the layout', () => {
-    fc.assert(
-      fc.property(arbStateMachineCase(), (c) => {
-        machineStats.addTerm(c.term);
-        const r = typecheck(c.term, { state: c.stateType, input: c.inputType });
-        if (!r.ok) throw new Error(`generated machine does not typecheck: ${JSON.stringify(r)}`);
-        expect(typeEquals(r.typed.output, c.outputType)).toBe(true);
+    forEachMachineCase(
+      (c, typed) => {
+        expect(typeEquals(typed.output, c.outputType)).toBe(true);
         let state = c.initialState;
-        const outcomes = [];
+        const trace: TraceItem[] = [];
         for (const input of c.inputs) {
-          const result = step(r.typed, input, state, { fuel: c.fuel });
-          outcomes.push(result);
+          const result = step(typed, input, state, { fuel: c.fuel });
+          trace.push({ input, result: result.ok ? { ok: true, output: result.output } : { ok: false, error: result.error }, state: result.state });
           if (result.ok) {
             expect(isValueOf(c.outputType, result.output)).toBe(true);
             expect(isValueOf(c.stateType, result.state)).toBe(true);
@@ -84,12 +135,13 @@ describe('generated terms', () => {
             expect(result.error.code).not.toBe('TRAP');
           }
           state = result.state;
-          // A state that doubles on every item would exhaust memory long before anything else.
           if (encodeValue(c.stateType, state).length > MAX_STATE_BYTES) break;
         }
-        machineStats.addCase(outcomes);
-      }),
-      params(),
+        // The engine form of the interpreter (what pipelines load) must agree with `step`.
+        expectSameTrace(traceMachineCase(interpreter, typed, c), trace, c);
+        return trace;
+      },
+      { runs: RUNS, seed: SEED, stats: machineStats },
     );
   });
 

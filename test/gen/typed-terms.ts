@@ -14,11 +14,13 @@
 // Choices are fast-check draws (`fc.gen()`) and the cheapest option of every
 // choice comes first, so shrinking a draw towards 0 shrinks the term.
 //
-// Recipe for a test that needs whole machines (the Wasm differential test):
-//   fc.assert(fc.property(arbStateMachineCase(), (c) => {
+// Whole machines for engine tests (the Wasm differential test): see
+// test/gen/trace.ts, `forEachMachineCase` + `traceMachineCase` + `expectSameTrace`.
+// By hand:
+//   fc.assert(fc.property(arbStateMachineCase({ ops }), (c) => {
 //     const checked = typecheck(c.term, { state: c.stateType, input: c.inputType });
 //     let state = c.initialState;
-//     for (const input of c.inputs) { const r = step(typed, input, state, { fuel: c.fuel }); ...; state = r.state; }
+//     for (const input of c.inputs) { const r = step(checked.typed, input, state, { fuel: c.fuel }); …; state = r.state; }
 //   }), { numRuns: propertyRuns() });
 
 import * as fc from 'fast-check';
@@ -113,9 +115,9 @@ export function generateMachineCase(g: fc.GeneratorValue, opts: MachineCaseOptio
   const count = draw.int(opts.minInputs ?? 10, opts.maxInputs ?? 16);
   const fuel = opts.fuel ?? DEFAULT_CASE_FUEL;
   const initialState = draw.value(stateType);
-  if (allowed.has('Read') && draw.chance(0.45)) {
+  if (allowed.has('Read') && depth >= 2 && draw.chance(0.45)) {
     const readType = draw.chance(0.3) ? Int : draw.type();
-    const rest = depth >= 2 ? gen.forward(readType, depth - 1) : { term: mk('Id', {}), output: readType };
+    const rest = gen.forward(readType, depth - 1);
     const inputs: Value[] = [];
     for (let i = 0; i < count; i++) inputs.push(readInput(draw, readType));
     const term = mk('Compose', { left: rest.term, right: mk('Read', { type: readType }) });
@@ -282,7 +284,7 @@ class TermGenerator {
           return { term: this.toward(a, b, d), output: b };
         },
       },
-      { w: 4, ops: ['Compose'], d: 2, make: () => this.applyOp(a, d) },
+      { w: APPLY_OPS.some((op) => this.allowed.has(op)) ? 4 : 0, ops: ['Compose'], d: 2, make: () => this.applyOp(a, d) },
       {
         w: small ? 2 : 0,
         ops: ['Fanout'],
@@ -1148,7 +1150,11 @@ function readInput(draw: Draw, t: Type): string {
   if (r < 0.75) return decorate(draw, showValue(t, draw.value(t)));
   if (r < 0.88) {
     const text = showValue(t, draw.value(t));
-    return draw.chance(0.5) ? text.slice(0, draw.int(0, Math.max(0, text.length - 1))) : `${text} ${draw.pick(['x', ')', '1', ',', 'Left'])}`;
+    // Cut short, trailing junk, or one more digit (an Int may then leave the 64-bit range, which must not parse).
+    const r2 = draw.unit();
+    if (r2 < 0.4) return text.slice(0, draw.int(0, Math.max(0, text.length - 1)));
+    if (r2 < 0.7) return `${text} ${draw.pick(['x', ')', '1', ',', 'Left'])}`;
+    return `${text}${draw.pick(['0', '7', '9'])}`;
   }
   return draw.text();
 }
