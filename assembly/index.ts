@@ -1,0 +1,166 @@
+// The runtime every compiled stage links in. compiler/lower.ts reads this module with binaryen,
+// adds the generated step and migration functions, which call the exports below, and keeps as
+// exports only what the host needs (compiler/wasm-engine.ts).
+//
+//   generated step:  itemBegin() ... w = showValue(v, &desc) ... commit(state, 1)
+//
+// Every value crosses this boundary as one i64 word (values.ts): Int and Bool themselves, Unit 0,
+// everything else a pointer. Functions marked "Allocates" bump the heap; nothing is freed during
+// an item, so the generated code may hold pointers in locals for the whole item.
+
+import * as heap from './heap';
+import * as strings from './strings';
+import * as values from './values';
+import * as collections from './collections';
+import * as show from './show';
+import * as read from './read';
+import * as layout from './layout';
+import * as ops from './ops';
+
+// --- heap, items, errors ---
+
+export function rtInit(heapStart: u32): void {
+  heap.heapInit(heapStart);
+}
+/** Starts an item and reserves `inputLength` bytes for its canonical input; returns where to write them. */
+export function rtBegin(inputLength: u32): u32 {
+  heap.itemBegin();
+  const p = heap.alloc(8 + <usize>inputLength);
+  store<u32>(p, heap.K_RAW | (inputLength << 3));
+  return <u32>p + 8;
+}
+export function rtAbort(): void {
+  heap.itemAbort();
+}
+/** Allocates. */
+export function rtAlloc(bytes: u32): u32 {
+  return <u32>heap.alloc(bytes);
+}
+export function rtRaise(code: u32, message: u32): void {
+  heap.raise(code, message);
+}
+export function rtCommit(root: i64, rootIsPointer: u32): i64 {
+  return heap.commit(root, rootIsPointer != 0);
+}
+export function rtCollect(root: i64, rootIsPointer: u32): i64 {
+  return heap.collect(root, rootIsPointer != 0);
+}
+export function rtErrorCode(): u32 {
+  return heap.errorCode;
+}
+export function rtErrorMessage(): u32 {
+  return <u32>heap.errorMessage;
+}
+export function rtHeapUsed(): u32 {
+  return <u32>(heap.heapTop - heap.heapStart);
+}
+export function rtLiveBytes(): u32 {
+  return <u32>heap.liveBytes;
+}
+export function rtCollections(): u32 {
+  return heap.collections;
+}
+export function rtHeapTop(): u32 {
+  return <u32>heap.heapTop;
+}
+
+// --- canonical layout ---
+
+/** Allocates. */
+export function rtDecode(p: u32, length: u32, desc: u32): i64 {
+  return layout.decode(p, length, desc);
+}
+/** Allocates; returns the address of the bytes, their length via rtEncodedLength. */
+export function rtEncode(v: i64, desc: u32): u32 {
+  return <u32>layout.encode(v, desc);
+}
+export function rtEncodedLength(): u32 {
+  return layout.encodedLength;
+}
+
+// --- comparison ---
+
+export function rtCompare(a: i64, b: i64, desc: u32): i32 {
+  return values.compareValues(a, b, desc);
+}
+export function rtEqual(a: i64, b: i64, desc: u32): i32 {
+  return values.equalValues(a, b, desc) ? 1 : 0;
+}
+
+// --- strings ---
+
+export function rtConcat(a: i64, b: i64): i64 {
+  return <i64>strings.strConcat(<usize>a, <usize>b);
+}
+export function rtStrLength(s: i64): i64 {
+  return <i64>strings.strCodePoints(<usize>s);
+}
+export function rtSlice(s: i64, from: i64, to: i64): i64 {
+  return <i64>strings.strSlice(<usize>s, from, to);
+}
+export function rtSplit(text: i64, sep: i64): i64 {
+  return <i64>ops.split(<usize>text, <usize>sep);
+}
+export function rtParseInt(s: i64): i64 {
+  return <i64>ops.parseInt(<usize>s);
+}
+export function rtShowInt(n: i64): i64 {
+  return <i64>strings.showInt(n);
+}
+export function rtShow(v: i64, desc: u32): i64 {
+  return <i64>show.showValue(v, desc);
+}
+/** Read; raises READ_NO_PARSE with `message` (a static string) when the text does not parse. */
+export function rtRead(s: i64, desc: u32, message: u32): i64 {
+  const v = read.readValue(<usize>s, desc);
+  if (!read.readOk) heap.raise(heap.E_READ_NO_PARSE, message);
+  return v;
+}
+
+// --- lists ---
+
+export function rtCons(head: i64, tail: i64, headIsPointer: u32): i64 {
+  return <i64>values.cons(head, <usize>tail, headIsPointer);
+}
+export function rtAppend(a: i64, b: i64): i64 {
+  return <i64>collections.listAppend(<usize>a, <usize>b);
+}
+export function rtReverse(l: i64): i64 {
+  return <i64>collections.listReverse(<usize>l);
+}
+
+// --- maps ---
+
+export function rtMapInsert(m: i64, k: i64, v: i64, desc: u32): i64 {
+  return <i64>collections.mapInsert(<usize>m, k, v, desc);
+}
+/** The node holding the key (its value at +16), or 0. */
+export function rtMapFind(m: i64, k: i64, desc: u32): u32 {
+  return <u32>collections.mapFind(<usize>m, k, desc);
+}
+export function rtMapDelete(m: i64, k: i64, desc: u32): i64 {
+  return <i64>collections.mapDelete(<usize>m, k, desc);
+}
+export function rtMapKeys(m: i64, desc: u32): i64 {
+  return <i64>collections.mapKeys(<usize>m, desc);
+}
+export function rtMapToList(m: i64, desc: u32): i64 {
+  return <i64>collections.mapToList(<usize>m, desc);
+}
+export function rtMapFromList(l: i64, desc: u32): i64 {
+  return <i64>collections.mapFromList(<usize>l, desc);
+}
+
+// --- cells (generated code writes most cells itself; these are for the rare shapes) ---
+
+export function rtTagged(tag: u32, payload: i64, payloadIsPointer: u32): i64 {
+  return <i64>values.newTagged(tag, payload, payloadIsPointer);
+}
+export function rtPair(a: i64, b: i64, mask: u32): i64 {
+  return <i64>values.newPair(a, b, mask);
+}
+
+/** AssemblyScript's abort hook, routed to a trap so the module imports nothing but memory. */
+export function rtAbortHook(message: u32, file: u32, line: u32, column: u32): void {
+  heap.raise(heap.E_TRAP, 0);
+}

@@ -1,0 +1,276 @@
+// The canonical binary layout (docs/value-layout.md, compiler/layout.ts) inside Wasm.
+//
+//   decode(bytes 07 00 00 00 00 00 00 00 01 01, (Int, Either () Bool))  =>  pair(7, Right 1)
+//   encode(that value)                                                   =>  the same 10 bytes
+//
+// Decoding checks every length and tag against the end of the input (hostile bytes give the
+// E_LAYOUT error, never a read past the end), and rebuilds maps as balanced trees in O(n).
+
+import { alloc, heapTop, K_RAW, K_TUPLE, K_TAGGED, openNeed, openClose, raise, E_LAYOUT } from './heap';
+import {
+  descA, descB, descCount, descField, fieldOffset, headOf, kindOf, payloadOf, ptrBit, tagOf, tailOf, word, compareValues, cons,
+  T_BOOL, T_EITHER, T_INT, T_LIST, T_MAP, T_PAIR, T_RECORD, T_STRING, T_UNIT, T_VARIANT,
+} from './values';
+import { listStart, listPush, listFinish, mapFromSorted, mapInsert } from './collections';
+import { emptyString, newString, strData, strLength, validateUtf8 } from './strings';
+import { K_CONS } from './heap';
+
+// --- encode ---
+
+let out: usize = 0;
+
+/** Encodes `v` as a K_RAW object; returns the address of the bytes (length in `encodedLength`). */
+export let encodedLength: u32 = 0;
+export function encode(v: i64, desc: usize): usize {
+  const start = heapTop;
+  out = start + 8;
+  encodeGo(v, desc);
+  encodedLength = <u32>(out - start - 8);
+  store<u32>(start, K_RAW | (encodedLength << 3));
+  store<u32>(start, 0, 4);
+  openClose(out);
+  return start + 8;
+}
+
+@inline function put32(x: u32): void {
+  openNeed(out, 4);
+  store<u32>(out, x);
+  out += 4;
+}
+
+function encodeGo(v: i64, desc: usize): void {
+  switch (kindOf(desc)) {
+    case T_UNIT:
+      return;
+    case T_INT:
+      openNeed(out, 8);
+      store<i64>(out, v);
+      out += 8;
+      return;
+    case T_BOOL:
+      openNeed(out, 1);
+      store<u8>(out, <u8>v);
+      out += 1;
+      return;
+    case T_STRING: {
+      const n = strLength(<usize>v);
+      put32(n);
+      openNeed(out, n);
+      memory.copy(out, strData(<usize>v), n);
+      out += n;
+      return;
+    }
+    case T_PAIR:
+      encodeGo(word(<usize>v, 8), descA(desc));
+      encodeGo(word(<usize>v, 16), descB(desc));
+      return;
+    case T_EITHER: {
+      const tag = tagOf(<usize>v);
+      openNeed(out, 1);
+      store<u8>(out, <u8>tag);
+      out += 1;
+      encodeGo(payloadOf(<usize>v), tag == 0 ? descA(desc) : descB(desc));
+      return;
+    }
+    case T_VARIANT: {
+      const tag = tagOf(<usize>v);
+      put32(tag);
+      encodeGo(payloadOf(<usize>v), descField(desc, tag));
+      return;
+    }
+    case T_LIST: {
+      const l = <usize>v;
+      put32(l == 0 ? 0 : load<u32>(l, 4));
+      const e = descA(desc);
+      for (let c = l; c != 0; c = tailOf(c)) encodeGo(headOf(c), e);
+      return;
+    }
+    case T_MAP: {
+      const t = <usize>v;
+      put32(t == 0 ? 0 : load<u32>(t, 4));
+      encodeEntries(t, descA(desc), descB(desc));
+      return;
+    }
+    case T_RECORD: {
+      const n = descCount(desc);
+      for (let i: u32 = 0; i < n; i++) encodeGo(word(<usize>v, fieldOffset(n, i)), descField(desc, i));
+      return;
+    }
+  }
+  unreachable();
+}
+
+function encodeEntries(t: usize, kd: usize, vd: usize): void {
+  while (t != 0) {
+    encodeEntries(load<u32>(t, 24), kd, vd);
+    encodeGo(load<i64>(t, 8), kd);
+    encodeGo(load<i64>(t, 16), vd);
+    t = load<u32>(t, 28);
+  }
+}
+
+// --- decode ---
+
+let at: usize = 0;
+let end: usize = 0;
+
+@inline function need(n: usize): void {
+  if (n > end - at) raise(E_LAYOUT, 0);
+}
+
+function get32(): u32 {
+  need(4);
+  const x = load<u32>(at);
+  at += 4;
+  return x;
+}
+
+/** Decodes exactly the `len` bytes at `p` as a value of `desc` (trailing bytes are an error). */
+export function decode(p: usize, len: usize, desc: usize): i64 {
+  at = p;
+  end = p + len;
+  const v = decodeGo(desc);
+  if (at != end) raise(E_LAYOUT, 0);
+  return v;
+}
+
+function decodeGo(desc: usize): i64 {
+  switch (kindOf(desc)) {
+    case T_UNIT:
+      return 0;
+    case T_INT: {
+      need(8);
+      const x = load<i64>(at);
+      at += 8;
+      return x;
+    }
+    case T_BOOL: {
+      need(1);
+      const b = load<u8>(at);
+      at += 1;
+      if (b > 1) raise(E_LAYOUT, 0);
+      return <i64>b;
+    }
+    case T_STRING: {
+      const n = get32();
+      need(n);
+      const cps = validateUtf8(at, n);
+      if (cps < 0) raise(E_LAYOUT, 0);
+      if (n == 0) return <i64>emptyString();
+      const s = newString(n, <u32>cps);
+      memory.copy(strData(s), at, n);
+      at += n;
+      return <i64>s;
+    }
+    case T_PAIR: {
+      const a = decodeGo(descA(desc));
+      const b = decodeGo(descB(desc));
+      const p = alloc(24);
+      store<u32>(p, K_TUPLE | (2 << 3));
+      store<u32>(p, ptrBit(descA(desc)) | (ptrBit(descB(desc)) << 1), 4);
+      store<i64>(p, a, 8);
+      store<i64>(p, b, 16);
+      return <i64>p;
+    }
+    case T_EITHER: {
+      need(1);
+      const tag = <u32>load<u8>(at);
+      at += 1;
+      if (tag > 1) raise(E_LAYOUT, 0);
+      const pd = tag == 0 ? descA(desc) : descB(desc);
+      const x = decodeGo(pd);
+      const p = alloc(16);
+      store<u32>(p, K_TAGGED | (ptrBit(pd) << 3));
+      store<u32>(p, tag, 4);
+      store<i64>(p, x, 8);
+      return <i64>p;
+    }
+    case T_VARIANT: {
+      const tag = get32();
+      if (tag >= descCount(desc)) raise(E_LAYOUT, 0);
+      const pd = descField(desc, tag);
+      const x = decodeGo(pd);
+      const p = alloc(16);
+      store<u32>(p, K_TAGGED | (ptrBit(pd) << 3));
+      store<u32>(p, tag, 4);
+      store<i64>(p, x, 8);
+      return <i64>p;
+    }
+    case T_LIST: {
+      const n = get32();
+      const e = descA(desc);
+      // Cells are linked front to back; each knows its length up front.
+      let first: usize = 0;
+      let last: usize = 0;
+      const flag = ptrBit(e);
+      for (let i: u32 = 0; i < n; i++) {
+        const x = decodeGo(e);
+        const cell = alloc(24);
+        store<u32>(cell, K_CONS | (flag << 3));
+        store<u32>(cell, n - i, 4);
+        store<i64>(cell, x, 8);
+        store<i64>(cell, 0, 16);
+        if (last == 0) first = cell;
+        else store<i64>(last, <i64>cell, 16);
+        last = cell;
+      }
+      return <i64>first;
+    }
+    case T_MAP: {
+      const n = get32();
+      if (n == 0) return 0;
+      const kd = descA(desc);
+      const vd = descB(desc);
+      // Decode the entries into a scratch array, checking that keys ascend; hostile bytes whose
+      // keys do not ascend are inserted one by one instead (later entries win, as in layout.ts).
+      const entries = alloc(<usize>n << 4);
+      let sorted = true;
+      for (let i: u32 = 0; i < n; i++) {
+        const k = decodeGo(kd);
+        const v = decodeGo(vd);
+        const e = entries + (<usize>i << 4);
+        store<i64>(e, k);
+        store<i64>(e, v, 8);
+        if (i > 0 && sorted && compareValues(load<i64>(e - 16), k, kd) >= 0) sorted = false;
+      }
+      if (sorted) return <i64>mapFromSorted(entries, n, desc);
+      let t: usize = 0;
+      for (let i: u32 = 0; i < n; i++) {
+        const e = entries + (<usize>i << 4);
+        t = mapInsert(t, load<i64>(e), load<i64>(e, 8), desc);
+      }
+      return <i64>t;
+    }
+    case T_RECORD: {
+      const n = descCount(desc);
+      const base = fieldOffset(n, 0);
+      const p = alloc(base + (<usize>n << 3));
+      store<u32>(p, K_TUPLE | (n << 3));
+      writeMask(p, desc, n);
+      for (let i: u32 = 0; i < n; i++) {
+        const x = decodeGo(descField(desc, i));
+        store<i64>(p + fieldOffset(n, i), x);
+      }
+      return <i64>p;
+    }
+  }
+  unreachable();
+  return 0;
+}
+
+/** Writes the pointer mask of a record with `n` fields of type `desc`. */
+export function writeMask(p: usize, desc: usize, n: u32): void {
+  if (n <= 32) {
+    let mask: u32 = 0;
+    for (let i: u32 = 0; i < n; i++) mask |= ptrBit(descField(desc, i)) << i;
+    store<u32>(p, mask, 4);
+  } else {
+    store<u32>(p, 0, 4);
+    const words = (n + 31) >> 5;
+    for (let w: u32 = 0; w < words; w++) store<u32>(p + 8 + (<usize>w << 2), 0);
+    for (let i: u32 = 0; i < n; i++) {
+      const slot = p + 8 + (<usize>(i >> 5) << 2);
+      store<u32>(slot, load<u32>(slot) | (ptrBit(descField(desc, i)) << (i & 31)));
+    }
+  }
+}

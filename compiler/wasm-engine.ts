@@ -1,0 +1,209 @@
+// The WebAssembly engine: `Engine` (compiler/engine.ts) over modules from compiler/lower.ts.
+//
+//   const m = wasmEngine.load({ typed: counterV1, stateType: Int, initialState: 0n })
+//   m.step("Left ()")      => { ok: true, output: "Left 0" }
+//   m.step("nonsense")     => { ok: false, error: { code: 'READ_NO_PARSE', message: 'Read: no parse as Either () ()' } }
+//
+// Each machine owns one instance and one memory. An item's input goes into the module's memory in
+// the canonical layout; the module writes the output there in the same layout, or traps after
+// recording an error code. On a trap the host calls `abort`, which drops whatever the item
+// allocated; the state global was never touched (the step publishes it only on success), so the
+// machine is exactly as before the item.
+
+import { DEFAULT_FUEL, type Engine, type ItemError, type Machine, type MachineSpec, type StepResult } from './engine.ts';
+import { decodeValue, encodeValue, LayoutError } from './layout.ts';
+import { ERROR_CODES, lowerMachine, type LoweredModule, type ModuleExports } from './lower.ts';
+import { termToJson } from './terms.ts';
+import type { Typed } from './typecheck.ts';
+import { showType, type Type, typeToJson } from './types.ts';
+import { isValueOf, type Value } from './values.ts';
+import { WasmApi, type WasmMemory, type WasmModule } from './wasm-api.ts';
+
+/** A compiled stage, ready to instantiate any number of times. */
+export interface CompiledModule {
+  readonly module: WasmModule;
+  readonly wasm: Uint8Array;
+  readonly heapStart: number;
+  /** Time to lower and emit the module, and to compile it with WebAssembly.Module (ms). */
+  readonly compileMs: { readonly lower: number; readonly wasm: number };
+}
+
+const decoder = new TextDecoder();
+
+/** Lowers and compiles a typed term (synchronously: the runtime builds on first use). */
+export function compileModule(typed: Typed, stateType: Type): CompiledModule {
+  const lowered: LoweredModule = lowerMachine(typed, stateType);
+  const t0 = performance.now();
+  const module = new WasmApi.Module(lowered.wasm);
+  return { module, wasm: lowered.wasm, heapStart: lowered.heapStart, compileMs: { lower: lowered.timings.total, wasm: performance.now() - t0 } };
+}
+
+/** Compiled modules by term and types: loading the same machine twice compiles it once. */
+const moduleCache = new Map<string, CompiledModule>();
+const MODULE_CACHE_SIZE = 64;
+
+function compiledFor(typed: Typed, stateType: Type): CompiledModule {
+  const key = JSON.stringify([termToJson(typed.term), typeToJson(typed.input), typeToJson(stateType)]);
+  let c = moduleCache.get(key);
+  if (c) {
+    moduleCache.delete(key);
+    moduleCache.set(key, c);
+    return c;
+  }
+  c = compileModule(typed, stateType);
+  if (moduleCache.size >= MODULE_CACHE_SIZE) moduleCache.delete(moduleCache.keys().next().value!);
+  moduleCache.set(key, c);
+  return c;
+}
+
+function checkFuel(fuel: number): number {
+  if (!Number.isSafeInteger(fuel) || fuel < 0) throw new RangeError(`fuel must be a non-negative integer, got ${fuel}`);
+  return fuel;
+}
+
+/** Memory and collector figures of one machine (for benchmarks and the admin view). */
+export interface WasmMachineStats {
+  /** Bytes of linear memory (it only grows). */
+  readonly memoryBytes: number;
+  /** Heap bytes in use right now (live data plus garbage not yet collected). */
+  readonly heapUsed: number;
+  /** Live bytes after the last collection. */
+  readonly liveBytes: number;
+  readonly collections: number;
+}
+
+export class WasmMachine implements Machine {
+  readonly memory: WasmMemory;
+  private readonly x: ModuleExports;
+  private readonly fuel: bigint;
+  private bytes: Uint8Array;
+
+  constructor(
+    private readonly spec: MachineSpec,
+    compiled: CompiledModule,
+    private readonly budget: number,
+  ) {
+    this.memory = new WasmApi.Memory({ initial: Math.ceil((compiled.heapStart + 65536) / 65536) });
+    const instance = new WasmApi.Instance(compiled.module, { env: { memory: this.memory } });
+    this.x = instance.exports as unknown as ModuleExports;
+    this.fuel = BigInt(budget);
+    this.bytes = new Uint8Array(this.memory.buffer);
+    this.x.init();
+    this.setState(spec.initialState);
+  }
+
+  private view(): Uint8Array {
+    if (this.bytes.buffer !== this.memory.buffer) this.bytes = new Uint8Array(this.memory.buffer);
+    return this.bytes;
+  }
+
+  /** Copies `input` into a fresh item's buffer and returns its address. */
+  private put(input: Uint8Array): number {
+    const at = this.x.begin(input.length);
+    this.view().set(input, at);
+    return at;
+  }
+
+  step(input: Value): StepResult {
+    const result = this.stepEncoded(encodeValue(this.spec.typed.input, input));
+    if (!result.ok) return result;
+    return { ok: true, output: decodeValue(this.spec.typed.output, result.output) };
+  }
+
+  /** Throws a LayoutError when `input` is not a value of the machine's input type (a caller bug, as in the interpreter). */
+  stepEncoded(input: Uint8Array): { readonly ok: true; readonly output: Uint8Array } | { readonly ok: false; readonly error: ItemError } {
+    const at = this.put(input);
+    let out: number;
+    try {
+      out = this.x.step(at, input.length, this.fuel);
+    } catch (e) {
+      const error = this.errorOf(e);
+      this.x.abort();
+      if (error === 'layout') throw new LayoutError(`input bytes are not a value of type ${showType(this.spec.typed.input)}`);
+      return { ok: false, error };
+    }
+    const length = this.x.encodedLength();
+    return { ok: true, output: this.view().slice(out, out + length) };
+  }
+
+  /** The error the module recorded before trapping (or a TRAP when it recorded none). */
+  private errorOf(e: unknown): ItemError | 'layout' {
+    const code = this.x.errorCode();
+    switch (code) {
+      case ERROR_CODES.READ_NO_PARSE:
+        return { code: 'READ_NO_PARSE', message: this.staticString(this.x.errorMessage()) };
+      case ERROR_CODES.DIVIDE_BY_ZERO:
+        return { code: 'DIVIDE_BY_ZERO', message: 'division by zero' };
+      case ERROR_CODES.OUT_OF_FUEL:
+        return { code: 'OUT_OF_FUEL', message: `out of fuel after ${this.budget} steps` };
+      case ERROR_CODES.FAIL:
+        return { code: 'FAIL', message: this.staticString(this.x.errorMessage()) };
+      case ERROR_CODES.LAYOUT:
+        return 'layout';
+      case ERROR_CODES.OUT_OF_MEMORY:
+        return { code: 'TRAP', message: 'wasm trap: out of memory' };
+      default: {
+        if (process.env.SMWASM_DEBUG_TRAPS) console.error(e);
+        const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        return { code: 'TRAP', message: `wasm trap: ${message}` };
+      }
+    }
+  }
+
+  /** Reads a static string object (assembly/strings.ts layout) out of memory. */
+  private staticString(address: number): string {
+    const bytes = this.view();
+    const h0 = bytes[address] | (bytes[address + 1] << 8) | (bytes[address + 2] << 16) | (bytes[address + 3] << 24);
+    const length = h0 >>> 3;
+    return decoder.decode(bytes.subarray(address + 8, address + 8 + length));
+  }
+
+  getState(): Value {
+    return decodeValue(this.spec.stateType, this.getStateEncoded());
+  }
+
+  /** The state in the canonical layout (what a migration or a snapshot takes). */
+  getStateEncoded(): Uint8Array {
+    const at = this.x.getState();
+    return this.view().slice(at, at + this.x.encodedLength());
+  }
+
+  /** Throws when `state` is not a value of the machine's state type. */
+  setState(state: Value): void {
+    if (!isValueOf(this.spec.stateType, state)) throw new TypeError(`setState: not a value of the state type ${showType(this.spec.stateType)}`);
+    this.setStateEncoded(encodeValue(this.spec.stateType, state));
+  }
+
+  /** Replaces the state with canonical-layout bytes; throws a LayoutError when they are not a value of the state type. */
+  setStateEncoded(bytes: Uint8Array): void {
+    const at = this.put(bytes);
+    try {
+      this.x.setState(at, bytes.length);
+    } catch (e) {
+      const error = this.errorOf(e);
+      this.x.abort();
+      if (error === 'layout') throw new LayoutError(`state bytes are not a value of type ${showType(this.spec.stateType)}`);
+      throw new Error(`setState failed: ${error.message}`);
+    }
+  }
+
+  stats(): WasmMachineStats {
+    return {
+      memoryBytes: this.memory.buffer.byteLength,
+      heapUsed: this.x.heapUsed(),
+      liveBytes: this.x.liveBytes(),
+      collections: this.x.collections(),
+    };
+  }
+}
+
+export const wasmEngine: Engine & { load(spec: MachineSpec): WasmMachine } = {
+  name: 'wasm',
+  load(spec: MachineSpec): WasmMachine {
+    const budget = checkFuel(spec.fuel ?? DEFAULT_FUEL);
+    if (!isValueOf(spec.stateType, spec.initialState)) {
+      throw new TypeError(`load: the initial state is not a value of the state type ${showType(spec.stateType)}`);
+    }
+    return new WasmMachine(spec, compiledFor(spec.typed, spec.stateType), budget);
+  },
+};
