@@ -98,8 +98,11 @@ export function anyOf<S, A>(first: T<S, A, Bool>, ...rest: Array<T<S, A, Bool>>)
 /** Splits a line into words at each single space: `"a  b"` gives `["a", "", "b"]`. */
 export const words = <S>(): T<S, Str, List<Str>> => pipe(fanout(id(), text(' ')), split());
 
+/** `(first, rest)` joined with `separator`: `("", ["a", "b"])` joined with "/" gives `"/a/b"`. */
+export const joinWith = <S>(separator: string): T<S, Pair<Str, List<Str>>, Str> => fold(concatOf(fst(), text(separator), snd()));
+
 /** `(first, rest)` joined with single spaces: `("KEYS", ["a", "b"])` gives `"KEYS a b"`, `("KEYS", [])` gives `"KEYS"`. */
-export const joinWords = <S>(): T<S, Pair<Str, List<Str>>, Str> => fold(concatOf(fst(), text(' '), snd()));
+export const joinWords = <S>(): T<S, Pair<Str, List<Str>>, Str> => joinWith(' ');
 
 /** Words joined with single spaces; no words give the empty string. */
 export const unwords = <S>(): T<S, List<Str>, Str> => pipe(uncons(), caseOf(text<S, Unit>(''), joinWords()), merge());
@@ -170,6 +173,14 @@ export function optional<S, X>(args: Args<S, X>, fallback: T<S, Unit, X>): Args<
 /** A command's parser: argument words of shape `args` go to `build`; any other shape gives `Left usage`. */
 export function command<S, X, C>(args: Args<S, X>, usage: string, build: T<S, X, C>): T<S, List<Str>, Either<Str, C>> {
   return pipe(args.match, caseOf(text<S, Unit>(usage), build));
+}
+
+/**
+ * A command's parser whose `build` may still refuse the arguments with
+ * `Left message` (a name that breaks a rule, say); a wrong shape gives `Left usage`.
+ */
+export function checkedCommand<S, X, C>(args: Args<S, X>, usage: string, build: T<S, X, Either<Str, C>>, commandType: Ty<C>): T<S, List<Str>, Either<Str, C>> {
+  return pipe(args.match, caseOf(text<S, Unit>(usage), build), caseOf(inLeft<S, Str, C>(commandType), id<S, Either<Str, C>>()), merge());
 }
 
 /**
