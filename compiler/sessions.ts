@@ -33,6 +33,7 @@
 // `Map Int Session` that Connect inserts into and Disconnect deletes from.
 
 import {
+  consume,
   distr,
   fst,
   type Int,
@@ -45,9 +46,8 @@ import {
   type Ty,
   ty,
   type Unit,
-  type VariantTy,
   type VariantOf,
-  consume,
+  type VariantTy,
 } from './edsl.ts';
 import { Int as IntType, pair, type Type, Unit as UnitType, variant } from './types.ts';
 import type { Value } from './values.ts';

@@ -170,19 +170,14 @@ export const fsV2: T<StateV2, SessionInput<ParsedV2>, SessionOutput<Answer>> = o
 
 /** fs state v1 to v2: every live session's previous directory starts as its working directory. One fuel step per session. */
 export const fsMigrationV1toV2: T<Unit, StateV1, StateV2> = record({
-  sessions: pipe(
-    field<Unit, StateV1, 'sessions'>('sessions'),
-    mapToList(),
-    listMap(second(record({ cwd: field('cwd'), previous: field('cwd') }))),
-    mapFromList(),
-  ),
-  tree: field<Unit, StateV1, 'tree'>('tree'),
+  sessions: pipe(field('sessions'), mapToList(), listMap(second(record({ cwd: field('cwd'), previous: field('cwd') }))), mapFromList()),
+  tree: field('tree'),
 });
 
 /** fs state v2 back to v1, for a rollback: sessions forget their previous directory; files removed by rm stay removed. */
 export const fsMigrationV2toV1: T<Unit, StateV2, StateV1> = record({
-  sessions: pipe(field<Unit, StateV2, 'sessions'>('sessions'), mapToList(), listMap(second(record({ cwd: field('cwd') }))), mapFromList()),
-  tree: field<Unit, StateV2, 'tree'>('tree'),
+  sessions: pipe(field('sessions'), mapToList(), listMap(second(record({ cwd: field('cwd') }))), mapFromList()),
+  tree: field('tree'),
 });
 
 export const parseMigrationV1toV2: T<Unit, Unit, Unit> = id();

@@ -119,7 +119,7 @@ export interface V1Builders<C> {
 }
 
 /** A key is one non-empty word (so keys never hold spaces, and `KEYS a b c` is unambiguous). */
-export const key = nonEmpty<Unit>();
+export const isKey = nonEmpty<Unit>();
 
 /** The v1 command words and their argument parsers. */
 export function v1Commands<C>(build: V1Builders<C>): Record<string, T<Unit, List<Str>, Either<Str, C>>> {
@@ -129,10 +129,10 @@ export function v1Commands<C>(build: V1Builders<C>): Record<string, T<Unit, List
     value: pipe(snd<Unit, Str, Pair<Str, Str>>(), snd()),
   });
   return {
-    GET: command(oneWord(key), 'GET takes one key', build.get),
-    PUT: command(word(key, restOfLine()), 'PUT needs a key and a value', build.put),
-    DELETE: command(oneWord(key), 'DELETE takes one key', build.delete),
-    CAS: command(word(key, word(anyWord<Unit>(), restOfLine())), 'CAS needs a key, an expected value and a new value', pipe(casArgs, build.cas)),
+    GET: command(oneWord(isKey), 'GET takes one key', build.get),
+    PUT: command(word(isKey, restOfLine()), 'PUT needs a key and a value', build.put),
+    DELETE: command(oneWord(isKey), 'DELETE takes one key', build.delete),
+    CAS: command(word(isKey, word(anyWord<Unit>(), restOfLine())), 'CAS needs a key, an expected value and a new value', pipe(casArgs, build.cas)),
     SIZE: command(noArgs(), 'SIZE takes no arguments', build.size),
     KEYS: command(optional(oneWord(anyWord<Unit>()), text('')), 'KEYS takes at most one prefix', build.keys),
   };
@@ -162,18 +162,19 @@ export const insertKey = <V>(): T<Store<V>, Pair<Str, V>, Unit> => pipe(fanout(p
 /** Removes a key. */
 export const deleteKey = <V>(): T<Store<V>, Str, Unit> => pipe(fanout(pipe(consume(), get()), id()), mapDelete(), put());
 
-export const reply = <S, A>(name: 'Ok' | 'NotFound'): T<S, A, Reply> => pipe(consume(), inject(name, Reply));
+/** `Ok ()` or `NotFound ()`, whatever the input. */
+export const unitReply = <S, A>(name: 'Ok' | 'NotFound'): T<S, A, Reply> => pipe(consume(), inject(name, Reply));
 
 /** GET k: `Value v` or `NotFound`; `valueText` reads the text out of a stored value. */
 export const getCommand = <V>(valueText: T<Store<V>, V, Str>): T<Store<V>, Str, Reply> =>
-  pipe(lookupKey<V>(), caseOf(reply<Store<V>, Unit>('NotFound'), pipe(valueText, inject('Value', Reply))), merge());
+  pipe(lookupKey<V>(), caseOf(unitReply<Store<V>, Unit>('NotFound'), pipe(valueText, inject('Value', Reply))), merge());
 
 /** Is the key there? */
 export const hasKey = <V>(): T<Store<V>, Str, Bool> => pipe(lookupKey<V>(), caseOf(bool<Store<V>, Unit>(false), bool<Store<V>, V>(true)), merge());
 
 /** DELETE k: `Ok` when it was there, `NotFound` otherwise. */
 export const deleteCommand = <V>(): T<Store<V>, Str, Reply> =>
-  pipe(fanout(id<Store<V>, Str>(), hasKey<V>()), ifThenElse(pipe(deleteKey<V>(), reply<Store<V>, Unit>('Ok')), reply<Store<V>, Str>('NotFound')));
+  pipe(fanout(id<Store<V>, Str>(), hasKey<V>()), ifThenElse(pipe(deleteKey<V>(), unitReply<Store<V>, Unit>('Ok')), unitReply<Store<V>, Str>('NotFound')));
 
 /** SIZE: `Number ("SIZE", n)`. */
 export const sizeCommand = <V>(): T<Store<V>, Unit, Reply> => pipe(get<Store<V>>(), mapSize(), fanout(text('SIZE'), id()), inject('Number', Reply));
@@ -182,17 +183,16 @@ export const sizeCommand = <V>(): T<Store<V>, Unit, Reply> => pipe(get<Store<V>>
 export const keysCommand = <V>(): T<Store<V>, Str, Reply> =>
   pipe(fanout(pipe(consume(), get<Store<V>>(), mapKeys()), id<Store<V>, Str>()), withPrefix(), inject('Keys', Reply));
 
-
 /** CAS in v1: swap when the current value is the expected one. */
 const casV1: T<StateV1, CasArgs, Reply> = pipe(
   fanout(id<StateV1, CasArgs>(), pipe(field<StateV1, CasArgs, 'key'>('key'), lookupKey<Str>())),
   distr<StateV1, CasArgs, Either<Unit, Str>>(),
   caseOf(
-    reply<StateV1, Pair<CasArgs, Unit>>('NotFound'),
+    unitReply<StateV1, Pair<CasArgs, Unit>>('NotFound'),
     pipe(
       fanout(id<StateV1, Pair<CasArgs, Str>>(), pipe(fanout(pipe(fst(), field<StateV1, CasArgs, 'expected'>('expected')), snd()), equal())),
       ifThenElse(
-        pipe(fst(), fanout(field<StateV1, CasArgs, 'key'>('key'), field<StateV1, CasArgs, 'value'>('value')), insertKey<Str>(), reply<StateV1, Unit>('Ok')),
+        pipe(fst(), fanout(field<StateV1, CasArgs, 'key'>('key'), field<StateV1, CasArgs, 'value'>('value')), insertKey<Str>(), unitReply<StateV1, Unit>('Ok')),
         pipe(snd(), inject('CasFailed', Reply)),
       ),
     ),
@@ -203,7 +203,7 @@ const casV1: T<StateV1, CasArgs, Reply> = pipe(
 /** The store on commands. */
 export const storeV1Core: T<StateV1, CommandV1, Reply> = match({
   Get: getCommand<Str>(id()),
-  Put: pipe(insertKey<Str>(), reply<StateV1, Unit>('Ok')),
+  Put: pipe(insertKey<Str>(), unitReply<StateV1, Unit>('Ok')),
   Delete: deleteCommand<Str>(),
   Cas: casV1,
   Size: sizeCommand<Str>(),

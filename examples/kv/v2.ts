@@ -60,12 +60,12 @@ import {
   deleteCommand,
   getCommand,
   insertKey,
-  key,
+  isKey,
   keysCommand,
   lookupKey,
   renderStage,
   Reply,
-  reply,
+  unitReply,
   sizeCommand,
   StateV1,
   v1Commands,
@@ -108,7 +108,7 @@ export const parseV2: T<Unit, Str, ParsedV2> = commandLine(
       size: inject('Size', CommandV2),
       keys: inject('Keys', CommandV2),
     }),
-    VERSION: command(oneWord(key), 'VERSION takes one key', inject('Version', CommandV2)),
+    VERSION: command(oneWord(isKey), 'VERSION takes one key', inject('Version', CommandV2)),
   },
   CommandV2,
 );
@@ -130,7 +130,7 @@ const putV2: T<Store, Pair<Str, Str>, Reply> = pipe(
   fanout(id<Store, Pair<Str, Str>>(), pipe(fst<Store, Str, Str>(), nextVersion)),
   fanout(pipe(fst(), fst()), record({ value: pipe(fst<Store, Pair<Str, Str>, bigint>(), snd()), version: snd<Store, Pair<Str, Str>, bigint>() })),
   insertKey<Entry>(),
-  reply<Store, Unit>('Ok'),
+  unitReply<Store, Unit>('Ok'),
 );
 
 /** CAS k old new: compares with the stored value; on success stores new at the next version. */
@@ -138,7 +138,7 @@ const casV2: T<Store, CasArgs, Reply> = pipe(
   fanout(id<Store, CasArgs>(), pipe(field<Store, CasArgs, 'key'>('key'), lookupKey<Entry>())),
   distr<Store, CasArgs, Either<Unit, Entry>>(),
   caseOf(
-    reply<Store, Pair<CasArgs, Unit>>('NotFound'),
+    unitReply<Store, Pair<CasArgs, Unit>>('NotFound'),
     pipe(
       fanout(
         id<Store, Pair<CasArgs, Entry>>(),
@@ -154,7 +154,7 @@ const casV2: T<Store, CasArgs, Reply> = pipe(
             }),
           ),
           insertKey<Entry>(),
-          reply<Store, Unit>('Ok'),
+          unitReply<Store, Unit>('Ok'),
         ),
         pipe(snd(), field<Store, Entry, 'value'>('value'), inject('CasFailed', Reply)),
       ),
@@ -167,7 +167,7 @@ const casV2: T<Store, CasArgs, Reply> = pipe(
 const versionV2: T<Store, Str, Reply> = pipe(
   lookupKey<Entry>(),
   caseOf(
-    reply<Store, Unit>('NotFound'),
+    unitReply<Store, Unit>('NotFound'),
     pipe(field<Store, Entry, 'version'>('version'), fanout(text<Store, bigint>('VERSION'), id<Store, bigint>()), inject('Number', Reply)),
   ),
   merge(),
