@@ -6,6 +6,8 @@ import { Command } from 'commander';
 const COMMANDS: ReadonlyArray<() => Promise<{ register(program: Command): void }>> = [
   () => import('./commands/eval.ts'),
   () => import('./commands/check.ts'),
+  () => import('./commands/run.ts'),
+  () => import('./commands/serve.ts'),
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -16,8 +16,9 @@ export interface Thread<T> {
   readonly result: Promise<T>;
 }
 
-export function spawn<T>(entry: URL, exportName: string, data: unknown, name = exportName): Thread<T> {
-  const worker = new Worker(WORKER_BOOTSTRAP, { workerData: { entry: entry.href, exportName, data }, name });
+/** `preload`: packages the thread imports natively before loading TypeScript (see worker.mjs). */
+export function spawn<T>(entry: URL, exportName: string, data: unknown, name = exportName, preload: readonly string[] = []): Thread<T> {
+  const worker = new Worker(WORKER_BOOTSTRAP, { workerData: { entry: entry.href, exportName, data, preload }, name });
   const result = new Promise<T>((resolve, reject) => {
     let settled = false;
     let value: { result: T } | undefined;

@@ -110,3 +110,27 @@ export class PollEachTurn implements AsyncWait {
     });
   }
 }
+
+/**
+ * One asynchronous sleep on `slot`: resolves when the other side publishes,
+ * when this thread calls `wakeAsyncSleeper` on the same word, or after
+ * `timeoutMs`; the caller re-checks whatever it waits for. Never blocks.
+ */
+export async function sleepOnce(slot: SleepSlot, timeoutMs: number): Promise<void> {
+  const { words, word, flag } = slot;
+  if (slot.ready()) return;
+  const seen = Atomics.load(words, word);
+  // Publishes: this side may be asleep on `word`; the other side's next publish must notify.
+  Atomics.store(words, flag, 1);
+  if (!slot.ready()) {
+    const r = atomicsWaitAsync(words, word, seen, timeoutMs);
+    if (r.async) await r.value;
+  }
+  // Publishes: awake, no notify needed.
+  Atomics.store(words, flag, 0);
+}
+
+/** Ends a `sleepOnce` of this same thread on `slot` early (to make it re-check something the ring does not show). */
+export function wakeAsyncSleeper(slot: SleepSlot): void {
+  Atomics.notify(slot.words, slot.word);
+}

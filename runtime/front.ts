@@ -1,0 +1,526 @@
+// The main thread's two ends of a pipeline: the source that turns client
+// lines into messages on ring 0, and the sink that turns messages from the
+// last ring into reply lines on the right connection.
+//
+//   socket A: 'Item "Right ()"\nItem "Left ()"\n'  ─► Item(A,0) Item(A,1) ─► ring 0 ─► stages ─►
+//   socket B: 'Item "Left ()"\n'                    ─► Item(B,0)                          last ring
+//   ◄─ socket A: 'Item "Right ()"\nItem "Left 1"\n' ◄─ one write per connection per drain ◄──┘
+//
+// Ordering: a connection's requests enter ring 0 in order and every ring and
+// stage is FIFO, so its replies leave in order; a malformed line becomes an
+// ItemError message in the same stream, so its error reply keeps its place.
+//
+// Backpressure: when ring 0 is full the source stops: the connection that hit
+// it keeps its unread bytes, every connection that sends more is paused
+// (socket.pause(): the kernel buffers, then TCP flow control slows the
+// client), and reading resumes once the first stage frees room. A connection
+// whose replies pile up unsent (a client that does not read) is paused too.
+// So what the server holds is bounded: the rings, one chunk and one partial
+// line per connection, and replies up to a high-water mark per connection.
+//
+// Nothing here blocks the thread: ring waits are Atomics.waitAsync.
+
+import type { LineCodec } from './codec.ts';
+import { ParsedRequest, ReplyBuffer } from './codec.ts';
+import {
+  encodeItemError,
+  encodeUpgrade,
+  HEADER_BYTES,
+  MSG_DONE,
+  MSG_ITEM,
+  MSG_ITEM_ERROR,
+  MSG_UPGRADE,
+  readConnection,
+  readKind,
+  readRequest,
+  writeHeader,
+} from './envelope.ts';
+import type { RunningPipeline } from './pipeline.ts';
+import { SLEEP_TIMEOUT_MS, sleepOnce, wakeAsyncSleeper } from './wait.ts';
+
+/** One client's byte stream, as the front needs it: a net.Socket fits as it is. */
+export interface Transport {
+  write(chunk: Buffer): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  end(): unknown;
+  readonly writableLength: number;
+}
+
+export interface FrontOptions {
+  /** Take a line without its newline as soon as it is one whole message that cannot grow (seed clients send no newline). */
+  readonly eagerFraming: boolean;
+  /** Longest line accepted; a longer one gets an error reply and is skipped. Default: the largest message ring 0 carries. */
+  readonly maxLineBytes?: number;
+  /** Pause reading a connection while this many reply bytes wait in its socket. Default 1 MiB. */
+  readonly replyHighWater?: number;
+  /** Called when replying fails in a way that is a bug (a message the codec cannot print). */
+  readonly onInternalError?: (e: Error) => void;
+}
+
+export interface FrontStats {
+  readonly connectionsOpened: number;
+  readonly connectionsOpen: number;
+  /** Requests written to ring 0 and not yet answered. */
+  readonly inFlight: number;
+  readonly requests: number;
+  readonly replies: number;
+  /** Bytes received but not yet turned into messages (held while ring 0 is full). */
+  readonly queuedBytes: number;
+  /** Times ring 0 was found full. */
+  readonly sourceStalls: number;
+}
+
+export class Connection {
+  nextRequest = 0;
+  nextReply = 0;
+  /** An unfinished line (no newline yet). */
+  partial: Buffer | null = null;
+  /** Bytes received while the source was stopped, not yet read. */
+  queued: Buffer | null = null;
+  inQueue = false;
+  /** Skipping the rest of an over-long line. */
+  discarding = false;
+  /** Input was cut by a shutdown: an unfinished line is not a message. */
+  dropPartial = false;
+  inputEnded = false;
+  closed = false;
+  ended = false;
+  pausedForReplies = false;
+  dirty = false;
+  readonly out = new ReplyBuffer();
+
+  constructor(
+    readonly id: number,
+    readonly transport: Transport,
+  ) {}
+
+  get outstanding(): number {
+    return this.nextRequest - this.nextReply;
+  }
+}
+
+export class Front {
+  private readonly connections = new Map<number, Connection>();
+  /** Connection ids are never reused (a later durability feature persists them). */
+  private nextConnectionId = 1;
+  private readonly parsed = new ParsedRequest();
+  private readonly maxLineBytes: number;
+  private readonly replyHighWater: number;
+  private blocked = false;
+  /** The loop that reads queued bytes as ring 0 frees room; null while the source runs freely. */
+  private unblocking: Promise<void> | null = null;
+  private readonly blockedQueue: Connection[] = [];
+  private readonly dirty: Connection[] = [];
+  private inFlight = 0;
+  private requests = 0;
+  private replies = 0;
+  private sourceStalls = 0;
+  private stopping = false;
+  private doneSent = false;
+  private doneSeen = false;
+  private sinkIdle = false;
+  private readonly sinkStopped: Promise<void>;
+
+  constructor(
+    readonly pipeline: RunningPipeline,
+    readonly codec: LineCodec,
+    readonly options: FrontOptions,
+  ) {
+    this.maxLineBytes = options.maxLineBytes ?? pipeline.writer.maxRecord;
+    this.replyHighWater = options.replyHighWater ?? 1 << 20;
+    this.sinkStopped = this.sinkLoop();
+  }
+
+  stats(): FrontStats {
+    let queuedBytes = 0;
+    for (const c of this.connections.values()) queuedBytes += (c.queued?.length ?? 0) + (c.partial?.length ?? 0);
+    return {
+      connectionsOpened: this.nextConnectionId - 1,
+      connectionsOpen: this.connections.size,
+      inFlight: this.inFlight,
+      requests: this.requests,
+      replies: this.replies,
+      queuedBytes,
+      sourceStalls: this.sourceStalls,
+    };
+  }
+
+  /** A new connection with a fresh id. */
+  open(transport: Transport): Connection {
+    const c = new Connection(this.nextConnectionId++, transport);
+    this.connections.set(c.id, c);
+    if (this.stopping) transport.pause();
+    return c;
+  }
+
+  /** Bytes from a connection (a socket's 'data'). */
+  receive(c: Connection, chunk: Buffer): void {
+    if (c.closed || c.inputEnded) return;
+    if (this.stopping && !this.blocked) {
+      // Shutting down: a chunk already on its way is still served, nothing more is read.
+      c.transport.pause();
+    }
+    if (this.blocked || c.inQueue) {
+      this.enqueue(c, chunk);
+      return;
+    }
+    this.consume(c, chunk);
+    this.pipeline.writer.publish();
+    this.poke();
+  }
+
+  /** The client will send nothing more (a socket's 'end', or the end of a file): its last line needs no newline. */
+  endInput(c: Connection): void {
+    if (c.closed || c.inputEnded) return;
+    c.inputEnded = true;
+    if (!c.inQueue) this.finishInput(c);
+    this.maybeEnd(c);
+  }
+
+  /** The transport is gone (a socket's 'close'): replies still in flight for it are dropped when they arrive. */
+  closed(c: Connection): void {
+    c.closed = true;
+    c.queued = null;
+    c.partial = null;
+    if (c.outstanding === 0) this.connections.delete(c.id);
+  }
+
+  /** The transport has written out its backlog (a socket's 'drain'). */
+  drained(c: Connection): void {
+    if (c.pausedForReplies && c.transport.writableLength <= this.replyHighWater) {
+      c.pausedForReplies = false;
+      if (!this.blocked && !c.inQueue && !this.stopping) c.transport.resume();
+    }
+  }
+
+  /**
+   * Stops reading, answers everything already read, sends Done through the
+   * pipeline and waits for every stage to finish. Replies are flushed and
+   * connections ended before it resolves.
+   */
+  async close(): Promise<void> {
+    this.stopping = true;
+    for (const c of this.connections.values()) {
+      c.transport.pause();
+      // Whole messages already read are still served; an unfinished line is dropped.
+      if (!c.inputEnded) {
+        c.inputEnded = true;
+        c.dropPartial = true;
+      }
+    }
+    while (this.unblocking !== null) await this.unblocking;
+    await this.sendDone();
+    await this.sinkStopped;
+    await this.pipeline.finished;
+    for (const c of this.connections.values()) {
+      this.flush(c);
+      if (!c.closed && !c.ended) {
+        c.ended = true;
+        c.transport.end();
+      }
+    }
+  }
+
+  // --- source ---------------------------------------------------------------
+
+  private enqueue(c: Connection, chunk: Buffer): void {
+    c.queued = c.queued ? Buffer.concat([c.queued, chunk]) : chunk;
+    c.transport.pause();
+    if (!c.inQueue) {
+      c.inQueue = true;
+      this.blockedQueue.push(c);
+    }
+  }
+
+  /** Turns every whole line of `chunk` into a message; on a full ring keeps the rest and stops the source. */
+  private consume(c: Connection, chunk: Buffer): void {
+    let data = chunk;
+    if (c.partial !== null) {
+      data = Buffer.concat([c.partial, chunk]);
+      c.partial = null;
+    }
+    let pos = 0;
+    const end = data.length;
+    if (c.discarding) {
+      const nl = data.indexOf(10, pos);
+      if (nl < 0) return;
+      c.discarding = false;
+      pos = nl + 1;
+    }
+    for (;;) {
+      const nl = data.indexOf(10, pos);
+      if (nl < 0) break;
+      let lineEnd = nl;
+      if (lineEnd > pos && data[lineEnd - 1] === 13) lineEnd--;
+      if (!this.submit(c, data, pos, lineEnd)) return this.stall(c, data.subarray(pos));
+      pos = nl + 1;
+    }
+    if (pos >= end) return;
+    if (end - pos > this.maxLineBytes) {
+      if (!this.submitError(c, `a line longer than ${this.maxLineBytes} bytes`)) return this.stall(c, data.subarray(pos));
+      c.discarding = true;
+      return;
+    }
+    if (this.options.eagerFraming && this.codec.completeWithoutNewline(data, pos, end)) {
+      if (!this.submit(c, data, pos, end)) return this.stall(c, data.subarray(pos));
+      return;
+    }
+    c.partial = data.subarray(pos);
+  }
+
+  /** A connection's last line, which has no newline. */
+  private finishInput(c: Connection): void {
+    const rest = c.dropPartial ? null : c.partial;
+    c.partial = null;
+    if (rest !== null && rest.length > 0 && !c.discarding) {
+      if (!this.submit(c, rest, 0, rest.length)) {
+        // Ring full: keep it queued with a newline so it is read as a whole line later.
+        this.stall(c, Buffer.concat([rest, NEWLINE]));
+        return;
+      }
+      this.pipeline.writer.publish();
+      this.poke();
+    }
+  }
+
+  private stall(c: Connection, rest: Buffer): void {
+    this.sourceStalls++;
+    c.queued = rest;
+    c.transport.pause();
+    if (!c.inQueue) {
+      c.inQueue = true;
+      this.blockedQueue.unshift(c);
+    }
+    this.pipeline.writer.publish();
+    this.poke();
+    this.blocked = true;
+    this.unblocking ??= this.unblockLoop().finally(() => {
+      this.unblocking = null;
+    });
+  }
+
+  private async unblockLoop(): Promise<void> {
+    while (this.blocked) {
+      await this.pipeline.waitForRoom();
+      this.unblockOnce();
+    }
+  }
+
+  /** Ring 0 has room: reads queued bytes in arrival order until the ring is full again or none are left. */
+  private unblockOnce(): void {
+    this.blocked = false;
+    while (this.blockedQueue.length > 0 && !this.blocked) {
+      const c = this.blockedQueue.shift()!;
+      c.inQueue = false;
+      const data = c.queued;
+      c.queued = null;
+      if (data !== null && !c.closed) this.consume(c, data);
+      if (c.inQueue) break; // stalled again: it went back to the front of the queue
+      if (c.inputEnded) {
+        this.finishInput(c);
+        this.maybeEnd(c);
+      } else if (!c.closed && !c.pausedForReplies && !this.stopping) {
+        c.transport.resume();
+      }
+    }
+    this.pipeline.writer.publish();
+    this.poke();
+  }
+
+  /** Writes one line's message to ring 0. False (nothing written) when the ring has no room yet. */
+  private submit(c: Connection, line: Buffer, start: number, end: number): boolean {
+    const p = this.parsed;
+    this.codec.parse(line, start, end, p);
+    const writer = this.pipeline.writer;
+    switch (p.kind) {
+      case 'empty':
+        return true;
+      case 'string': {
+        const n = p.end - p.start;
+        const length = HEADER_BYTES + 4 + n;
+        if (length > writer.maxRecord) return this.submitError(c, this.tooLarge(length));
+        const o = writer.reserve(length);
+        if (o < 0) return false;
+        writeHeader(writer.view, o, MSG_ITEM, c.id, c.nextRequest);
+        writer.view.setUint32(o + HEADER_BYTES, n, true);
+        line.copy(writer.bytes, o + HEADER_BYTES + 4, p.start, p.end);
+        break;
+      }
+      case 'item': {
+        const length = HEADER_BYTES + p.bytes.length;
+        if (length > writer.maxRecord) return this.submitError(c, this.tooLarge(length));
+        const o = writer.reserve(length);
+        if (o < 0) return false;
+        writeHeader(writer.view, o, MSG_ITEM, c.id, c.nextRequest);
+        writer.bytes.set(p.bytes, o + HEADER_BYTES);
+        break;
+      }
+      case 'upgrade': {
+        const body = encodeUpgrade({ data: p.data, stage: p.stage });
+        if (HEADER_BYTES + body.length > writer.maxRecord) return this.submitError(c, this.tooLarge(HEADER_BYTES + body.length));
+        const o = writer.reserve(HEADER_BYTES + body.length);
+        if (o < 0) return false;
+        writeHeader(writer.view, o, MSG_UPGRADE, c.id, c.nextRequest);
+        writer.bytes.set(body, o + HEADER_BYTES);
+        break;
+      }
+      case 'error':
+        return this.submitError(c, p.message);
+      default:
+        throw new Error(`unhandled request kind ${p.kind satisfies never}`);
+    }
+    writer.commit();
+    c.nextRequest++;
+    this.inFlight++;
+    this.requests++;
+    return true;
+  }
+
+  /** A malformed request travels as an ItemError through every stage, so its reply keeps its place among the others. */
+  private submitError(c: Connection, message: string): boolean {
+    const writer = this.pipeline.writer;
+    let body = encodeItemError({ code: 'BAD_REQUEST', message, stage: '' });
+    if (HEADER_BYTES + body.length > writer.maxRecord) body = encodeItemError({ code: 'BAD_REQUEST', message: message.slice(0, 200) + '…', stage: '' });
+    const o = writer.reserve(HEADER_BYTES + body.length);
+    if (o < 0) return false;
+    writeHeader(writer.view, o, MSG_ITEM_ERROR, c.id, c.nextRequest);
+    writer.bytes.set(body, o + HEADER_BYTES);
+    writer.commit();
+    c.nextRequest++;
+    this.inFlight++;
+    this.requests++;
+    return true;
+  }
+
+  private tooLarge(length: number): string {
+    return `a message of ${length} bytes is larger than the pipeline carries (${this.pipeline.writer.maxRecord} bytes)`;
+  }
+
+  private async sendDone(): Promise<void> {
+    if (this.doneSent) return;
+    const writer = this.pipeline.writer;
+    let o = writer.reserve(HEADER_BYTES);
+    while (o < 0) {
+      writer.publish();
+      await this.pipeline.waitForRoom();
+      o = writer.reserve(HEADER_BYTES);
+    }
+    writeHeader(writer.view, o, MSG_DONE, 0, 0);
+    writer.commit();
+    writer.publish();
+    this.doneSent = true;
+    this.poke();
+  }
+
+  // --- sink -----------------------------------------------------------------
+
+  /** Ends the sink's long idle sleep: requests are in flight, so it should watch closely again. */
+  private poke(): void {
+    if (this.sinkIdle && (this.inFlight > 0 || this.doneSent)) {
+      this.sinkIdle = false;
+      wakeAsyncSleeper(this.pipeline.reader.sleepSlot());
+    }
+  }
+
+  private async sinkLoop(): Promise<void> {
+    const slot = this.pipeline.reader.sleepSlot();
+    let idleTurns = 0;
+    for (;;) {
+      const n = this.drain();
+      if (this.doneSeen) return;
+      if (n > 0) {
+        idleTurns = 0;
+        await nextTurn();
+      } else if (this.inFlight > 0 || this.doneSent) {
+        // Replies are due: look again on the next few turns (sockets are served in between), then sleep until the last stage publishes.
+        if (idleTurns++ < 16) await nextTurn();
+        else await sleepOnce(slot, SLEEP_TIMEOUT_MS);
+      } else {
+        // Nothing in flight: sleep long; the last stage's publish or the source's poke wakes us.
+        idleTurns = 0;
+        this.sinkIdle = true;
+        await sleepOnce(slot, IDLE_SLEEP_MS);
+        this.sinkIdle = false;
+      }
+    }
+  }
+
+  /** Reads every message in the last ring and appends its reply to its connection; one write per connection. */
+  private drain(): number {
+    const reader = this.pipeline.reader;
+    const view = reader.view;
+    let n = 0;
+    for (;;) {
+      const length = reader.next();
+      if (length < 0) break;
+      const at = reader.offset;
+      const kind = readKind(view, at);
+      n++;
+      if (kind === MSG_DONE) {
+        this.doneSeen = true;
+        reader.advance();
+        break;
+      }
+      const c = this.connections.get(readConnection(view, at));
+      if (c !== undefined) {
+        const request = readRequest(view, at);
+        if (request !== c.nextReply) this.internalError(new Error(`connection ${c.id}: reply to request ${request} where ${c.nextReply} was due`));
+        c.nextReply++;
+        if (!c.closed) {
+          try {
+            this.codec.reply(kind, reader.bytes, at + HEADER_BYTES, at + length, c.out);
+          } catch (e) {
+            this.internalError(e as Error);
+            c.out.utf8(this.codec.errorLine(`internal error: ${(e as Error).message}`));
+          }
+          if (!c.dirty) {
+            c.dirty = true;
+            this.dirty.push(c);
+          }
+        } else if (c.outstanding === 0) {
+          this.connections.delete(c.id);
+        }
+      }
+      this.inFlight--;
+      this.replies++;
+      reader.advance();
+    }
+    reader.publish();
+    for (const c of this.dirty) {
+      c.dirty = false;
+      this.flush(c);
+      this.maybeEnd(c);
+    }
+    this.dirty.length = 0;
+    return n;
+  }
+
+  private flush(c: Connection): void {
+    if (c.out.length === 0 || c.closed) return;
+    c.transport.write(c.out.take());
+    if (c.transport.writableLength > this.replyHighWater && !c.pausedForReplies) {
+      c.pausedForReplies = true;
+      c.transport.pause();
+    }
+  }
+
+  /** Ends a connection whose client has finished sending once every reply is out. */
+  private maybeEnd(c: Connection): void {
+    if (c.inputEnded && !c.inQueue && c.outstanding === 0 && !c.ended && !c.closed) {
+      c.ended = true;
+      this.flush(c);
+      c.transport.end();
+    }
+  }
+
+  private internalError(e: Error): void {
+    if (this.options.onInternalError) this.options.onInternalError(e);
+    else process.stderr.write(`smwasm: internal error: ${e.message}\n`);
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+/** How long an idle sink sleeps between looks when nothing is in flight (a lost wake-up costs at most this). */
+const IDLE_SLEEP_MS = 50;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
