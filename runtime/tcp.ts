@@ -26,6 +26,7 @@ export interface TcpOptions {
 
 export class TcpServer {
   private readonly sockets = new Set<Socket>();
+  private bytesReadClosed = 0;
   private shuttingDown: Promise<void> | null = null;
 
   constructor(
@@ -49,12 +50,20 @@ export class TcpServer {
     socket.on('error', () => {});
     socket.on('close', () => {
       this.sockets.delete(socket);
+      this.bytesReadClosed += socket.bytesRead;
       this.front.closed(c);
     });
   }
 
-  stats(): FrontStats {
-    return this.front.stats();
+  /** The front's figures; bytes read from every socket so far, and those the sockets hold read but not yet delivered (paused). */
+  stats(): FrontStats & { readonly bytesRead: number; readonly socketBuffered: number } {
+    let bytesRead = this.bytesReadClosed;
+    let socketBuffered = 0;
+    for (const s of this.sockets) {
+      bytesRead += s.bytesRead;
+      socketBuffered += s.readableLength;
+    }
+    return { ...this.front.stats(), bytesRead, socketBuffered };
   }
 
   /** Stops accepting, serves every whole message already read, flushes replies, closes every socket and stops the stages. */
