@@ -29,6 +29,7 @@ import type { Typed } from './typecheck.ts';
 import type { Term, TermOf } from './terms.ts';
 import { type Type, showType, typeToJson, unreachableKind } from './types.ts';
 import { INT_MAX, INT_MIN, PMap, type ListValue, type PairValue, type RecordValue, type TaggedValue, type Value } from './values.ts';
+import { link, parseRuntime, type LinkableRuntime, type ValType } from './wasm-link.ts';
 import { loadRuntime, type RuntimeImage } from './wasm-runtime.ts';
 
 type ExpressionRef = number;
@@ -61,6 +62,8 @@ const MAX_SHAPE_LEAVES = 12;
 export interface LowerOptions {
   /** Run binaryen's optimiser over the generated functions (a few ms more per module). Default true. */
   readonly optimize?: boolean;
+  /** Validate with binaryen before emitting (WebAssembly.Module validates anyway; this names the problem). Default false. */
+  readonly validate?: boolean;
 }
 
 export interface LoweredModule {
@@ -97,45 +100,41 @@ export interface ModuleExports {
 /** What the runtime's exports are called inside the module (binaryen's internal names). */
 type RuntimeNames = Record<string, string>;
 
-const RUNTIME_FUNCTIONS = [
-  'rtInit', 'rtBegin', 'rtAbort', 'rtAlloc', 'rtRaise', 'rtCommit', 'rtCollect', 'rtErrorCode', 'rtErrorMessage',
-  'rtHeapUsed', 'rtLiveBytes', 'rtCollections', 'rtDecode', 'rtEncode', 'rtEncodedLength', 'rtCompare', 'rtEqual',
-  'rtConcat', 'rtSlice', 'rtSplit', 'rtParseInt', 'rtShowInt', 'rtShow', 'rtRead', 'rtCons', 'rtAppend',
-  'rtReverse', 'rtMapInsert', 'rtMapFind', 'rtMapDelete', 'rtMapKeys', 'rtMapToList', 'rtMapFromList',
-] as const;
+
+/** The runtime, parsed once per process for the linker (compiler/wasm-link.ts). */
+interface Runtime {
+  readonly image: RuntimeImage;
+  readonly linkable: LinkableRuntime;
+}
+let runtimeCache: Runtime | undefined;
+
+function runtime(): Runtime {
+  if (!runtimeCache) {
+    const image = loadRuntime();
+    runtimeCache = { image, linkable: parseRuntime(image.wasm) };
+  }
+  return runtimeCache;
+}
+
+const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt;
+
+const GENERATED_FUNCTIONS = ['step', 'init', 'setState', 'getState'];
 
 /**
- * Lowers a stage: `typed` is `state; input -> output`. The module exports `ModuleExports`.
- * A state migration is lowered the same way as a machine with state `()` (compiler/typecheck.ts
- * typecheckMigration): its input is the old state, its output the new one.
+ * Lowers a stage: `typed` is `state; input -> output`. The module exports `ModuleExports` and
+ * imports only `env.memory`. A state migration is lowered the same way as a machine with state
+ * `()` (compiler/typecheck.ts typecheckMigration): its input is the old state, its output the new.
  */
 export function lowerMachine(typed: Typed, stateType: Type, options: LowerOptions = {}): LoweredModule {
   const t0 = performance.now();
-  const runtime = loadRuntime();
-  const m = binaryen.readBinary(runtime.wasm);
+  const rt = runtime();
+  const { m, heapStart } = generate(typed, stateType, options, rt);
   try {
-    m.setFeatures(binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt);
-    const names: RuntimeNames = {};
-    for (const name of RUNTIME_FUNCTIONS) names[name] = binaryen.getExportInfo(m.getExport(name)).value;
-    const data = new StaticData(runtime.dataEnd);
-    const gen = new StepBuilder(m, names, data, stateType);
-    gen.build(typed);
-    data.desc(stateType); // used by setState/getState: must exist before the heap start is fixed
-    const heapStart = data.end();
-    addHostExports(m, names, data, stateType, heapStart);
-    setData(m, runtime, data);
     const t1 = performance.now();
-    if (options.optimize !== false) {
-      binaryen.setOptimizeLevel(2);
-      binaryen.setShrinkLevel(0);
-      m.runPassesOnFunction('step', ['simplify-locals', 'vacuum', 'merge-blocks', 'remove-unused-brs', 'coalesce-locals', 'simplify-locals', 'vacuum', 'reorder-locals', 'remove-unused-names', 'merge-blocks']);
-    }
-    // Runtime functions nothing calls any more (and their now unused exports) are dropped.
-    m.runPasses(['remove-unused-module-elements']);
-    if (!m.validate()) throw new Error('internal error: the generated module does not validate');
-    // Keep the name section: a trap's stack trace then names runtime functions (a few KB).
+    // The name section lets a trap's stack trace name the generated functions.
     binaryen.setDebugInfo(true);
-    const wasm = m.emitBinary();
+    const generated = m.emitBinary();
+    const wasm = link(rt.linkable, generated);
     const t2 = performance.now();
     return { wasm, heapStart, timings: { lower: t1 - t0, emit: t2 - t1, total: t2 - t0 } };
   } finally {
@@ -143,10 +142,9 @@ export function lowerMachine(typed: Typed, stateType: Type, options: LowerOption
   }
 }
 
-/** The text form of a lowered module (for golden files and debugging). */
+/** The generated module as text, before linking: its functions and what they import from the runtime (golden files, debugging). */
 export function lowerMachineText(typed: Typed, stateType: Type, options: LowerOptions = {}): string {
-  const { wasm } = lowerMachine(typed, stateType, options);
-  const m = binaryen.readBinary(wasm);
+  const { m } = generate(typed, stateType, options, runtime());
   try {
     return m.emitText();
   } finally {
@@ -154,20 +152,67 @@ export function lowerMachineText(typed: Typed, stateType: Type, options: LowerOp
   }
 }
 
-/** Keeps the runtime's data segments and adds the generated static data after them. */
-function setData(m: binaryen.Module, runtime: RuntimeImage, data: StaticData): void {
-  const segments: binaryen.MemorySegment[] = runtime.segments.map((s) => ({ offset: m.i32.const(s.offset), data: s.data, passive: false }));
-  const bytes = data.bytes();
-  if (bytes.length > 0) segments.push({ offset: m.i32.const(data.base), data: bytes, passive: false });
-  m.setMemory(1, -1, null, segments, false, false, runtime.memoryName);
-  m.addMemoryImport(runtime.memoryName, 'env', 'memory');
+/** Builds the generated module (a fresh binaryen module importing the runtime's functions from "rt"). */
+function generate(typed: Typed, stateType: Type, options: LowerOptions, rt: Runtime): { m: binaryen.Module; heapStart: number } {
+  const m = new binaryen.Module();
+  try {
+    m.setFeatures(FEATURES);
+    // The memory must exist before any load or store is built (they bind to it by name); its data
+    // segment is only known at the end, when setMemory runs again.
+    m.setMemory(1, -1, null, [], false, false, 'memory');
+    m.addMemoryImport('memory', 'env', 'memory');
+    // Runtime functions are imported from "rt" on first use, so a module (and its text) lists
+    // exactly the runtime functions it calls; the linker resolves them.
+    const imported = new Set<string>();
+    const names = new Proxy({} as RuntimeNames, {
+      get(_, name: string) {
+        if (!imported.has(name)) {
+          const sig = rt.linkable.signatures.get(name);
+          if (!sig) throw new Error(`internal error: the runtime does not export ${name}`);
+          m.addFunctionImport(name, 'rt', name, binaryen.createType(sig.params.map(wasmType)), binaryen.createType(sig.results.map(wasmType)));
+          imported.add(name);
+        }
+        return name;
+      },
+    });
+    const data = new StaticData(rt.image.dataEnd);
+    const gen = new StepBuilder(m, names, data, stateType);
+    gen.build(typed);
+    data.desc(stateType); // used by setState/getState: must exist before the heap start is fixed
+    const heapStart = data.end();
+    addHostExports(m, names, data, stateType, heapStart);
+    const bytes = data.bytes();
+    m.setMemory(1, -1, null, bytes.length > 0 ? [{ offset: m.i32.const(data.base), data: bytes, passive: false }] : [], false, false, 'memory');
+    m.addMemoryImport('memory', 'env', 'memory');
+    if (options.optimize !== false) {
+      binaryen.setOptimizeLevel(2);
+      binaryen.setShrinkLevel(0);
+      m.runPassesOnFunction('step', ['simplify-locals', 'vacuum', 'merge-blocks', 'remove-unused-brs', 'coalesce-locals', 'simplify-locals', 'vacuum', 'reorder-locals', 'remove-unused-names', 'merge-blocks']);
+    }
+    if (options.validate && !m.validate()) throw new Error('internal error: the generated module does not validate');
+    return { m, heapStart };
+  } catch (e) {
+    m.dispose();
+    throw e;
+  }
+}
+
+function wasmType(t: ValType): binaryen.Type {
+  switch (t) {
+    case 'i32':
+      return i32;
+    case 'i64':
+      return i64;
+    case 'f32':
+      return binaryen.f32;
+    case 'f64':
+      return binaryen.f64;
+    default:
+      return t satisfies never;
+  }
 }
 
 function addHostExports(m: binaryen.Module, rt: RuntimeNames, data: StaticData, stateType: Type, heapStart: number): void {
-  for (let i = m.getNumExports() - 1; i >= 0; i--) {
-    const info = binaryen.getExportInfo(m.getExportByIndex(i));
-    m.removeExport(info.name);
-  }
   const stateDesc = data.desc(stateType);
   const statePtr = isPointerType(stateType) ? 1 : 0;
   m.addFunction('init', none, none, [], m.block(null, [m.call(rt.rtInit, [m.i32.const(heapStart)], none), m.global.set('state', m.i64.const(0n))]));
