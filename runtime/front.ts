@@ -18,21 +18,35 @@
 // So what the server holds is bounded: the rings, one chunk and one partial
 // line per connection, and replies up to a high-water mark per connection.
 //
+// Upgrades: a client's in-band `Upgrade` (allowed only when the server was
+// started with an upgrade handler, --insecure-upgrades) holds its connection
+// (later bytes wait unread) while the handler checks and compiles it; the
+// handler then admits the cut or a refusal in the connection's place
+// (`admitControl`), and the connection resumes. Without a handler the
+// upgrade is refused in place. Every UpgradeResult is shown to
+// `onUpgradeResult` at the sink before it is routed.
+//
+// Admission: every message enters ring 0 in `submit` (client lines) or in
+// `admitControl` (upgrades and refusals), nowhere else.
+//
 // Nothing here blocks the thread: ring waits are Atomics.waitAsync.
 
 import type { LineCodec } from './codec.ts';
 import { ParsedRequest, ReplyBuffer } from './codec.ts';
 import {
+  decodeUpgradeResult,
   encodeItemError,
-  encodeUpgrade,
+  encodeUpgradeResult,
   HEADER_BYTES,
   MSG_DONE,
   MSG_ITEM,
   MSG_ITEM_ERROR,
   MSG_UPGRADE,
+  MSG_UPGRADE_RESULT,
   readConnection,
   readKind,
   readRequest,
+  type UpgradeResultBody,
   writeHeader,
 } from './envelope.ts';
 import type { RunningPipeline } from './pipeline.ts';
@@ -56,7 +70,31 @@ export interface FrontOptions {
   readonly replyHighWater?: number;
   /** Called when replying fails in a way that is a bug (a message the codec cannot print). */
   readonly onInternalError?: (e: Error) => void;
+  /** Takes in-band upgrades from clients; without it they are refused in place (the admin channel is the way in). */
+  readonly upgrades?: InBandUpgradeHandler;
+  /** Sees every UpgradeResult reaching the sink, before its reply is routed. */
+  readonly onUpgradeResult?: (connection: number, request: number, result: UpgradeResultBody) => void;
 }
+
+/** An upgrade a client sent on the item port. */
+export interface InBandUpgrade {
+  readonly connection: number;
+  readonly request: number;
+  readonly stage: string;
+  /** The upgrade data in JSON text (codec.ts UpgradeRequestJson). */
+  readonly data: string;
+  readonly syntax: LineCodec['syntax'];
+}
+
+/**
+ * Must admit, with `front.admitControl(…, upgrade.connection, upgrade.request, …)`,
+ * exactly one message answering the upgrade (the cut or a refusal) and resolve
+ * after it; the connection reads nothing more until then.
+ */
+export type InBandUpgradeHandler = (upgrade: InBandUpgrade) => Promise<void>;
+
+/** Connection id of control messages that answer no client connection (upgrades from the admin channel). */
+export const CONTROL_CONNECTION = 0;
 
 export interface FrontStats {
   readonly connectionsOpened: number;
@@ -88,6 +126,8 @@ export class Connection {
   ended = false;
   pausedForReplies = false;
   dirty = false;
+  /** An in-band upgrade is being checked: later bytes wait in `queued`. */
+  held = false;
   readonly out = new ReplyBuffer();
 
   constructor(
@@ -121,6 +161,8 @@ export class Front {
   private doneSeen = false;
   private sinkIdle = false;
   private readonly sinkStopped: Promise<void>;
+  /** In-band upgrades not yet admitted. */
+  private readonly holds = new Set<Promise<void>>();
 
   constructor(
     readonly pipeline: RunningPipeline,
@@ -157,6 +199,11 @@ export class Front {
   /** Bytes from a connection (a socket's 'data'). */
   receive(c: Connection, chunk: Buffer): void {
     if (c.closed || c.inputEnded) return;
+    if (c.held) {
+      c.queued = c.queued ? Buffer.concat([c.queued, chunk]) : chunk;
+      c.transport.pause();
+      return;
+    }
     if (this.stopping && !this.blocked) {
       // Shutting down: a chunk already on its way is still served, nothing more is read.
       c.transport.pause();
@@ -174,7 +221,7 @@ export class Front {
   endInput(c: Connection): void {
     if (c.closed || c.inputEnded) return;
     c.inputEnded = true;
-    if (!c.inQueue) this.finishInput(c);
+    if (!c.inQueue && !c.held) this.finishInput(c);
     this.maybeEnd(c);
   }
 
@@ -209,7 +256,10 @@ export class Front {
         c.dropPartial = true;
       }
     }
-    while (this.unblocking !== null) await this.unblocking;
+    while (this.unblocking !== null || this.holds.size > 0) {
+      if (this.unblocking !== null) await this.unblocking;
+      else await Promise.all(this.holds);
+    }
     await this.sendDone();
     await this.sinkStopped;
     await this.pipeline.finished;
@@ -255,6 +305,7 @@ export class Front {
       if (lineEnd > pos && data[lineEnd - 1] === 13) lineEnd--;
       if (!this.submit(c, data, pos, lineEnd)) return this.stall(c, data.subarray(pos));
       pos = nl + 1;
+      if (c.held) return this.holdRest(c, data.subarray(pos));
     }
     if (pos >= end) return;
     if (end - pos > this.maxLineBytes) {
@@ -282,6 +333,42 @@ export class Front {
       this.pipeline.writer.publish();
       this.poke();
     }
+  }
+
+  /** Keeps what follows an in-band upgrade unread until the upgrade is admitted. */
+  private holdRest(c: Connection, rest: Buffer): void {
+    if (rest.length > 0) c.queued = c.queued ? Buffer.concat([rest, c.queued]) : rest;
+    c.transport.pause();
+  }
+
+  /** The in-band upgrade of `c` is admitted (or refused): read on from where it stopped. */
+  private release(c: Connection): void {
+    c.held = false;
+    if (c.closed) {
+      c.queued = null;
+      return;
+    }
+    if (this.blocked) {
+      // Ring 0 is full: wait in line with the others.
+      if (!c.inQueue) {
+        c.inQueue = true;
+        this.blockedQueue.push(c);
+      }
+      return;
+    }
+    const data = c.queued;
+    c.queued = null;
+    if (data !== null) this.consume(c, data);
+    if (!c.held && !c.inQueue) {
+      if (c.inputEnded) {
+        this.finishInput(c);
+        this.maybeEnd(c);
+      } else if (!c.pausedForReplies && !this.stopping) {
+        c.transport.resume();
+      }
+    }
+    this.pipeline.writer.publish();
+    this.poke();
   }
 
   private stall(c: Connection, rest: Buffer): void {
@@ -317,6 +404,7 @@ export class Front {
       c.queued = null;
       if (data !== null && !c.closed) this.consume(c, data);
       if (c.inQueue) break; // stalled again: it went back to the front of the queue
+      if (c.held) continue; // its upgrade is being checked: `release` reads on
       if (c.inputEnded) {
         this.finishInput(c);
         this.maybeEnd(c);
@@ -356,15 +444,8 @@ export class Front {
         writer.bytes.set(p.bytes, o + HEADER_BYTES);
         break;
       }
-      case 'upgrade': {
-        const body = encodeUpgrade({ data: p.data, stage: p.stage });
-        if (HEADER_BYTES + body.length > writer.maxRecord) return this.submitError(c, this.tooLarge(HEADER_BYTES + body.length));
-        const o = writer.reserve(HEADER_BYTES + body.length);
-        if (o < 0) return false;
-        writeHeader(writer.view, o, MSG_UPGRADE, c.id, c.nextRequest);
-        writer.bytes.set(body, o + HEADER_BYTES);
-        break;
-      }
+      case 'upgrade':
+        return this.upgrade(c, p.stage, p.data);
       case 'error':
         return this.submitError(c, p.message);
       default:
@@ -375,6 +456,70 @@ export class Front {
     this.inFlight++;
     this.requests++;
     return true;
+  }
+
+  /** Hands an in-band upgrade to the handler and holds the connection; without a handler, refuses it in place. */
+  private upgrade(c: Connection, stage: string, data: string): boolean {
+    const handler = this.options.upgrades;
+    if (handler === undefined) {
+      const reason = this.pipeline.stageNames.includes(stage)
+        ? 'live upgrades are not supported on the item port: send them on the admin channel (smwasm upgrade), or start the server with --insecure-upgrades'
+        : `no stage named ${JSON.stringify(stage)}`;
+      const body = encodeUpgradeResult({ ok: false, reason, stage });
+      const writer = this.pipeline.writer;
+      if (HEADER_BYTES + body.length > writer.maxRecord) return this.submitError(c, this.tooLarge(HEADER_BYTES + body.length));
+      const o = writer.reserve(HEADER_BYTES + body.length);
+      if (o < 0) return false;
+      writeHeader(writer.view, o, MSG_UPGRADE_RESULT, c.id, c.nextRequest);
+      writer.bytes.set(body, o + HEADER_BYTES);
+      writer.commit();
+      c.nextRequest++;
+      this.inFlight++;
+      this.requests++;
+      return true;
+    }
+    const request = c.nextRequest++;
+    c.held = true;
+    const hold: Promise<void> = handler({ connection: c.id, request, stage, data, syntax: this.codec.syntax })
+      .catch(async (e: Error) => {
+        // The handler must answer every upgrade; if it failed to, answer here so the connection's replies stay in order.
+        this.internalError(e);
+        const body = encodeUpgradeResult({ ok: false, reason: `internal error: ${e.message}`, stage });
+        await this.admitControl(MSG_UPGRADE_RESULT, c.id, request, body);
+      })
+      .finally(() => {
+        this.holds.delete(hold);
+        this.release(c);
+      });
+    this.holds.add(hold);
+    return true;
+  }
+
+  /**
+   * Admits a control message (an Upgrade cut, or an UpgradeResult refusing
+   * one) into ring 0 at this point of the stream, for `connection`'s request
+   * `request` (CONTROL_CONNECTION when no client connection waits for it).
+   * Resolves once it is in the ring; waits for room without blocking.
+   */
+  async admitControl(kind: typeof MSG_UPGRADE | typeof MSG_UPGRADE_RESULT, connection: number, request: number, body: Uint8Array): Promise<void> {
+    if (this.doneSent) throw new Error('the pipeline is shutting down');
+    const writer = this.pipeline.writer;
+    const length = HEADER_BYTES + body.length;
+    if (length > writer.maxRecord) throw new Error(this.tooLarge(length));
+    let o = writer.reserve(length);
+    while (o < 0) {
+      writer.publish();
+      await this.pipeline.waitForRoom();
+      if (this.doneSent) throw new Error('the pipeline is shutting down');
+      o = writer.reserve(length);
+    }
+    writeHeader(writer.view, o, kind, connection, request);
+    writer.bytes.set(body, o + HEADER_BYTES);
+    writer.commit();
+    writer.publish();
+    this.inFlight++;
+    this.requests++;
+    this.poke();
   }
 
   /** A malformed request travels as an ItemError through every stage, so its reply keeps its place among the others. */
@@ -461,6 +606,9 @@ export class Front {
         this.doneSeen = true;
         reader.advance();
         break;
+      }
+      if (kind === MSG_UPGRADE_RESULT && this.options.onUpgradeResult !== undefined) {
+        this.options.onUpgradeResult(readConnection(view, at), readRequest(view, at), decodeUpgradeResult(reader.bytes, at + HEADER_BYTES, at + length));
       }
       const c = this.connections.get(readConnection(view, at));
       if (c !== undefined) {

@@ -12,12 +12,14 @@
 // names, each output type the next stage's input type), so a deployment
 // either starts every stage or none.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { EngineName } from '../compiler/engine.ts';
 import { checkPipeline, formatPipelineErrors, type PipelineSpec, stageToJson } from '../compiler/pipeline.ts';
 import type { Type } from '../compiler/types.ts';
 import { Ring, RingReader, RingWriter } from './ring.ts';
 import type { StageEngine, StageReport, StageWorkerData } from './stage-worker.ts';
 import { spawn, type Thread } from './threads.ts';
+import { controlBytes } from './upgrade-protocol.ts';
 import { type AsyncWait, SleepAsync } from './wait.ts';
 
 const STAGE_WORKER = new URL('./stage-worker.ts', import.meta.url);
@@ -31,6 +33,16 @@ export interface DeployOptions {
   readonly fuel?: number;
   /** Checks of an empty input before a stage sleeps. */
   readonly spins?: number;
+  /** Fuel of a state migration during a live upgrade (default DEFAULT_MIGRATION_FUEL). */
+  readonly migrationFuel?: number;
+}
+
+/** What the upgrade coordinator needs to reach the stages: the shared control block and one port per stage. */
+export interface PipelineControl {
+  /** runtime/upgrade-protocol.ts describes its words. */
+  readonly words: Int32Array;
+  /** The coordinator's end of each stage's control channel, in pipeline order (unref'd: they never keep the process alive). */
+  readonly ports: readonly MessagePort[];
 }
 
 export const DEFAULT_RING_BYTES = 1 << 20;
@@ -56,6 +68,8 @@ export class RunningPipeline {
     readonly engine: StageEngine,
     readonly rings: readonly Ring[],
     readonly threads: ReadonlyArray<Thread<StageReport>>,
+    /** Null when the stages run no machines (passthrough). */
+    readonly control: PipelineControl | null = null,
   ) {
     this.writer = new RingWriter(rings[0]);
     this.reader = new RingReader(rings[rings.length - 1]);
@@ -91,6 +105,8 @@ export async function deployPipeline(spec: PipelineSpec, options: DeployOptions)
   const rings = Array.from({ length: spec.stages.length + 1 }, () => Ring.create(capacity));
   const threads: Array<Thread<StageReport>> = [];
   const ready: Array<Promise<void>> = [];
+  const control = new SharedArrayBuffer(controlBytes(spec.stages.length));
+  const ports: MessagePort[] = [];
   spec.stages.forEach((stage, index) => {
     const data: StageWorkerData = {
       index,
@@ -100,6 +116,8 @@ export async function deployPipeline(spec: PipelineSpec, options: DeployOptions)
       input: rings[index].shared(),
       output: rings[index + 1].shared(),
       spins: options.spins ?? 2000,
+      control,
+      migrationFuel: options.migrationFuel,
     };
     // binaryen is large: imported natively it loads in about a second, through tsx in ten (worker.mjs).
     const preload = options.engine === 'wasm' ? ['binaryen'] : [];
@@ -107,8 +125,13 @@ export async function deployPipeline(spec: PipelineSpec, options: DeployOptions)
     threads.push(thread);
     ready.push(
       new Promise<void>((resolve, reject) => {
-        thread.worker.on('message', (m: { kind?: string }) => {
-          if (m?.kind === 'ready') resolve();
+        thread.worker.on('message', (m: { kind?: string; control?: MessagePort }) => {
+          if (m?.kind !== 'ready') return;
+          if (m.control !== undefined) {
+            m.control.unref();
+            ports[index] = m.control;
+          }
+          resolve();
         });
         thread.result.then(() => reject(new Error(`stage ${stage.name} ended before it was ready`)), reject);
       }),
@@ -120,7 +143,16 @@ export async function deployPipeline(spec: PipelineSpec, options: DeployOptions)
     await Promise.all(threads.map((t) => t.worker.terminate()));
     throw new Error(`could not start the pipeline: ${(e as Error).message}`);
   }
-  return new RunningPipeline(checked.input, checked.output, spec.stages.map((s) => s.name), options.engine, rings, threads);
+  const upgradable = options.engine !== 'passthrough' && spec.stages.length > 0;
+  return new RunningPipeline(
+    checked.input,
+    checked.output,
+    spec.stages.map((s) => s.name),
+    options.engine,
+    rings,
+    threads,
+    upgradable ? { words: new Int32Array(control), ports } : null,
+  );
 }
 
 export type { EngineName };

@@ -4,6 +4,7 @@
 //   Item(7, 3, "Left ()")   =>  Item(7, 3, "Left 0")                 (machine.stepEncoded)
 //   Item(7, 4, "nonsense")  =>  ItemError(7, 4, READ_NO_PARSE, …)     (state unchanged)
 //   ItemError / UpgradeResult   forwarded untouched
+//   Upgrade (a cut naming this stage)  migrate, install or keep, see runtime/stage-upgrade.ts
 //   Done                        forwarded, then the thread ends
 //
 // Started by runtime/pipeline.ts through the worker.mjs bootstrap with
@@ -13,11 +14,13 @@
 // strategy when its input is empty or its output is full; that is why it
 // runs on a worker and never on the main thread.
 
-import { parentPort } from 'node:worker_threads';
-import type { Engine, EngineName, ItemError, Machine } from '../compiler/engine.ts';
+import { MessageChannel, parentPort } from 'node:worker_threads';
+import type { Engine, EngineName, ItemError, Machine, MachineSpec } from '../compiler/engine.ts';
+import { DEFAULT_FUEL } from '../compiler/engine.ts';
 import { stageFromJson } from '../compiler/pipeline.ts';
 import { typecheck } from '../compiler/typecheck.ts';
 import type { Json } from '../compiler/values.ts';
+import type { CompiledModule } from '../compiler/wasm-engine.ts';
 import {
   decodeUpgrade,
   encodeItemError,
@@ -30,7 +33,9 @@ import {
   MSG_UPGRADE_RESULT,
   readKind,
 } from './envelope.ts';
-import { Ring, RingReader, RingWriter, type SharedRing } from './ring.ts';
+import { Ring, RingReader, RingWriter, type SharedRing, type SleepSlot } from './ring.ts';
+import { type Installed, type StageLoader, StageUpgrades } from './stage-upgrade.ts';
+import { cutFromData } from './upgrade-protocol.ts';
 import { type BlockingWait, SpinThenSleep } from './wait.ts';
 
 /** `passthrough` forwards items untouched: the raw ceiling of a topology, same threads and rings, no machine. */
@@ -46,7 +51,14 @@ export interface StageWorkerData {
   readonly output: SharedRing;
   /** Checks of the input before sleeping (SpinThenSleep). */
   readonly spins: number;
+  /** The pipeline's upgrade control block (runtime/upgrade-protocol.ts). */
+  readonly control?: SharedArrayBuffer;
+  /** Fuel of a state migration (one run over the whole state). */
+  readonly migrationFuel?: number;
 }
+
+/** Fuel of a state migration unless configured: enough for one pass over tens of millions of entries. */
+export const DEFAULT_MIGRATION_FUEL = 100_000_000;
 
 export interface StageReport {
   readonly name: string;
@@ -68,24 +80,58 @@ export async function engineNamed(name: EngineName): Promise<Engine> {
   }
 }
 
-/** The worker's entry point: loads the machine, says `ready`, then runs until Done. */
+/**
+ * How a stage loads a machine the coordinator compiled: the Wasm engine
+ * instantiates the posted module (this thread never compiles during an
+ * upgrade), the interpreter builds its closures from the typed term.
+ */
+async function stageLoader(name: EngineName): Promise<StageLoader> {
+  switch (name) {
+    case 'interp': {
+      const engine = await engineNamed('interp');
+      return { engine: name, load: (spec: MachineSpec) => engine.load(spec) };
+    }
+    case 'wasm': {
+      const { WasmMachine, wasmEngine } = await import('../compiler/wasm-engine.ts');
+      return {
+        engine: name,
+        load: (spec: MachineSpec, compiled: CompiledModule | null) => {
+          if (compiled === null) return wasmEngine.load(spec);
+          return new WasmMachine(spec, compiled, spec.fuel ?? DEFAULT_FUEL);
+        },
+      };
+    }
+    default:
+      throw new Error(`unknown engine ${JSON.stringify(name satisfies never)}`);
+  }
+}
+
+/** The worker's entry point: loads the machine, says `ready` (handing over its control port), then runs until Done. */
 export async function runStage(data: StageWorkerData): Promise<StageReport> {
   const spec = stageFromJson(data.stage, `stage ${data.index}`);
-  let machine: Machine | null = null;
+  let installed: Installed | null = null;
+  let upgrades: StageUpgrades | null = null;
+  const channel = new MessageChannel();
   if (data.engine !== 'passthrough') {
     const checked = typecheck(spec.term, { state: spec.stateType, input: spec.inputType, output: spec.outputType });
     if (!checked.ok) throw new Error(`stage ${spec.name}: does not typecheck (${checked.error.code})`);
     const engine = await engineNamed(data.engine);
-    machine = engine.load({ typed: checked.typed, stateType: spec.stateType, initialState: spec.initialState, fuel: data.fuel });
+    installed = { machine: engine.load({ typed: checked.typed, stateType: spec.stateType, initialState: spec.initialState, fuel: data.fuel }), stateType: spec.stateType };
+    if (data.control !== undefined) {
+      const loader = await stageLoader(data.engine);
+      upgrades = new StageUpgrades(data.index, spec.name, loader, channel.port1, new Int32Array(data.control), data.fuel, data.migrationFuel ?? DEFAULT_MIGRATION_FUEL);
+    }
   }
   const controller = new StageController(
     spec.name,
-    machine,
+    installed,
     new RingReader(Ring.attach(data.input)),
     new RingWriter(Ring.attach(data.output)),
     new SpinThenSleep(data.spins),
+    data.index,
+    upgrades,
   );
-  parentPort?.postMessage({ kind: 'ready', index: data.index });
+  parentPort?.postMessage({ kind: 'ready', index: data.index, control: channel.port2 }, [channel.port2]);
   return controller.run();
 }
 
@@ -99,25 +145,37 @@ export class StageController {
   private itemErrors = 0;
   private forwarded = 0;
   private sleeps = 0;
+  private machine: Machine | null;
+  /** Wakes the idle loop when either a record arrives or the coordinator posts (upgrades, probes). */
+  private readonly idleSlot: SleepSlot;
 
   constructor(
     readonly name: string,
-    private machine: Machine | null,
+    private installed: Installed | null,
     private readonly input: RingReader,
     private readonly output: RingWriter,
     private readonly wait: BlockingWait,
-  ) {}
+    readonly index = 0,
+    private readonly upgrades: StageUpgrades | null = null,
+  ) {
+    this.machine = installed?.machine ?? null;
+    const slot = input.sleepSlot();
+    this.idleSlot = upgrades === null ? slot : { words: slot.words, word: slot.word, flag: slot.flag, ready: () => slot.ready() || upgrades.pending() };
+  }
 
   run(): StageReport {
     const input = this.input;
+    const upgrades = this.upgrades;
     for (;;) {
+      // Between two messages: prepare posted upgrades now, so the cut itself only migrates.
+      if (upgrades !== null && upgrades.pending()) upgrades.poll(this.installed);
       const length = input.next();
       if (length < 0) {
         // Nothing to do: make everything so far visible downstream and free upstream, then sleep.
         this.output.publish();
         input.publish();
         this.sleeps++;
-        this.wait.wait(input.sleepSlot());
+        this.wait.wait(this.idleSlot);
         continue;
       }
       const at = input.offset;
@@ -150,6 +208,7 @@ export class StageController {
     const machine = this.machine;
     if (machine === null) return this.forward(at, length);
     this.items++;
+    this.upgrades?.noteItem();
     const input = this.input;
     let result: ReturnType<Machine['stepEncoded']>;
     try {
@@ -172,6 +231,7 @@ export class StageController {
 
   private fail(at: number, error: ItemError): void {
     this.itemErrors++;
+    this.upgrades?.noteError();
     const body = encodeItemError({ code: error.code, message: error.message, stage: this.name });
     const o = this.reserve(HEADER_BYTES + body.length);
     this.copyIds(at, o);
@@ -180,11 +240,54 @@ export class StageController {
     this.output.commit();
   }
 
-  /** Live upgrades are not implemented yet: the stage named answers that it cannot, in order; other stages pass the request on. */
+  /**
+   * An Upgrade is a cut in the stream: every message before it ran on the old
+   * machine, every one after it runs on whatever the upgrade decides. A cut
+   * naming this stage migrates the state into the prepared machine, keeping
+   * the old one; with other stages involved it forwards the cut, reports and
+   * waits for the coordinator's verdict (messages behind the cut wait in the
+   * input ring; stages downstream still drain what is ahead of it, so nothing
+   * deadlocks). The last stage involved answers with the UpgradeResult.
+   */
   private upgrade(at: number, length: number): void {
     const request = decodeUpgrade(this.input.bytes, at + HEADER_BYTES, at + length);
-    if (request.stage !== this.name) return this.forward(at, length);
-    const body = encodeUpgradeResult({ ok: false, reason: 'live upgrades are not supported by this runtime yet', stage: this.name });
+    const cut = cutFromData(request.data);
+    if (cut === null) {
+      // Only the coordinator admits upgrades; anything else here is a bug upstream. Answer it in place.
+      return request.stage === this.name ? this.result(at, false, 'malformed upgrade control message', request.stage) : this.forward(at, length);
+    }
+    if (!cut.stages.includes(this.index)) return this.forward(at, length);
+    const last = Math.max(...cut.stages) === this.index;
+    const upgrades = this.upgrades;
+    const current = this.installed;
+    if (upgrades === null || current === null) {
+      // The coordinator admits no upgrade into a pipeline without machines; answer rather than hang.
+      if (!last) return this.forward(at, length);
+      return this.result(at, false, `stage ${JSON.stringify(this.name)} runs no machine that can be upgraded`, request.stage);
+    }
+    const outcome = upgrades.migrate(cut.attempt, current);
+    upgrades.reportMigrated(cut.attempt, outcome);
+    let commit = outcome.ok;
+    let reason = outcome.ok ? '' : outcome.reason;
+    if (cut.stages.length > 1) {
+      if (!last) this.forward(at, length);
+      // Downstream must see the cut and everything before it while we wait.
+      this.output.publish();
+      this.input.publish();
+      const verdict = upgrades.awaitVerdict(cut.attempt, current);
+      commit = verdict.commit && outcome.ok;
+      reason = verdict.reason;
+    }
+    if (commit && outcome.ok) {
+      this.installed = outcome.next;
+      this.machine = outcome.next.machine;
+      upgrades.installed(cut.attempt);
+    }
+    if (last) this.result(at, commit, reason, request.stage);
+  }
+
+  private result(at: number, ok: boolean, reason: string, stage: string): void {
+    const body = encodeUpgradeResult({ ok, reason, stage });
     const o = this.reserve(HEADER_BYTES + body.length);
     this.copyIds(at, o);
     this.output.view.setUint32(o, MSG_UPGRADE_RESULT, true);
