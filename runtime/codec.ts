@@ -81,9 +81,17 @@ export class ReplyBuffer {
     this.length += this.bytes.write(s, this.length, 'utf8');
   }
   raw(src: Uint8Array, start: number, end: number): void {
-    this.reserve(end - start);
-    this.bytes.set(src.subarray(start, end), this.length);
-    this.length += end - start;
+    const n = end - start;
+    this.reserve(n);
+    const dst = this.bytes;
+    let at = this.length;
+    if (n <= 64) {
+      // A reply is a few dozen bytes: a loop beats a subarray and a native copy.
+      for (let i = start; i < end; i++) dst[at++] = src[i];
+    } else {
+      dst.set(src.subarray(start, end), at);
+    }
+    this.length += n;
   }
   /** The collected bytes as a new Buffer (handed to the socket, which keeps it), and an empty buffer. Allocates. */
   take(): Buffer {
