@@ -513,6 +513,9 @@ function countLeaves(t: Type, limit: number): number {
 
 type UnleftTerm = TermOf<'Unleft'>;
 
+/** The step's parameters: input address, input length, fuel (then decremented in place). */
+const FUEL = 2;
+
 class StepBuilder {
   private readonly locals: binaryen.Type[] = [i32, i32, i64]; // params: input address, input length, fuel
   private stmts: ExpressionRef[] = [];
@@ -532,8 +535,7 @@ class StepBuilder {
   build(typed: Typed): void {
     const m = this.m;
     m.addGlobal('state', i64, true, m.i64.const(0n));
-    m.addGlobal('fuel', i64, true, m.i64.const(0n));
-    this.emit(m.global.set('fuel', m.local.get(2, i64)));
+    // The fuel left lives in the step's parameter 2: a local, so the loop counter stays in a register.
     this.stateLocal = this.newLocal(i64);
     this.emit(m.local.set(this.stateLocal, m.global.get('state', i64)));
     let input: Sym = UNIT;
@@ -593,8 +595,8 @@ class StepBuilder {
   }
   private fuelStep(): void {
     const m = this.m;
-    this.emit(m.if(m.i64.eqz(m.global.get('fuel', i64)), this.block(() => this.raise(ERROR_CODES.OUT_OF_FUEL, 0))));
-    this.emit(m.global.set('fuel', m.i64.sub(m.global.get('fuel', i64), m.i64.const(1n))));
+    this.emit(m.if(m.i64.eqz(m.local.get(FUEL, i64)), this.block(() => this.raise(ERROR_CODES.OUT_OF_FUEL, 0))));
+    this.emit(m.local.set(FUEL, m.i64.sub(m.local.get(FUEL, i64), m.i64.const(1n))));
   }
   private callWord(fn: keyof RuntimeNames & string, args: ExpressionRef[]): Sym {
     return this.bind(this.m.call(this.rt[fn], args, i64));
