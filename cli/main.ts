@@ -8,6 +8,10 @@ const COMMANDS: ReadonlyArray<() => Promise<{ register(program: Command): void }
   () => import('./commands/check.ts'),
   () => import('./commands/run.ts'),
   () => import('./commands/serve.ts'),
+  () => import('./commands/upgrade.ts'),
+  () => import('./commands/rollback.ts'),
+  () => import('./commands/status.ts'),
+  () => import('./commands/history.ts'),
 ];
 
 export async function main(argv: string[]): Promise<void> {

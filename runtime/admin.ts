@@ -11,7 +11,7 @@
 //   < {"ok": true, "stage": "counter", "versions": [{"number": 1, "hash": "sha256:…", "installedAt": "…", "state": "Int", …}]}
 //   > {"token": "wrong", "op": "status"}        < {"ok": false, "code": "ADMIN_UNAUTHORIZED", …} and the connection closes
 //
-// A request may carry "id", echoed in its reply. Requests on one connection
+// A request may carry "seq" (any JSON), echoed in its reply. Requests on one connection
 // are answered in order. The token is compared in constant time (over
 // SHA-256 digests, so its length leaks nothing either) and never printed,
 // logged or echoed. Nothing here blocks: the coordinator does the work.
@@ -126,8 +126,8 @@ export class AdminServer {
       return false;
     }
     const request = (json !== null && typeof json === 'object' && !Array.isArray(json) ? json : {}) as Record<string, unknown>;
-    const id = request.id;
-    const withId = (reply: Record<string, Json>): Record<string, Json> => (id === undefined ? reply : { id: id as Json, ...reply });
+    const seq = request.seq;
+    const withId = (reply: Record<string, Json>): Record<string, Json> => (seq === undefined ? reply : { seq: seq as Json, ...reply });
     if (!this.authorized(request.token)) {
       await this.reply(socket, withId({ ok: false, code: 'ADMIN_UNAUTHORIZED', reason: 'a valid admin token is required' }), true);
       return false;

@@ -131,7 +131,7 @@ export class AdminError extends Error {
 
 /** A connection to the admin channel. */
 export class AdminClient {
-  private nextId = 1;
+  private nextSeq = 1;
   private constructor(
     private readonly lines: LineClient,
     private readonly token: string,
@@ -141,13 +141,13 @@ export class AdminClient {
     return new AdminClient(await LineClient.connect(host, port), token);
   }
 
-  /** Sends `{token, id, ...fields}`; resolves with the reply object, whatever its `ok`. */
+  /** Sends `{token, seq, ...fields}`; resolves with the reply object, whatever its `ok`. */
   async request(fields: Record<string, Json>): Promise<Record<string, Json>> {
-    const id = this.nextId++;
-    const line = await this.lines.request(JSON.stringify({ token: this.token, id, ...fields }));
+    const seq = this.nextSeq++;
+    const line = await this.lines.request(JSON.stringify({ token: this.token, seq, ...fields }));
     const reply = JSON.parse(line) as Record<string, Json>;
-    if (reply.id !== undefined && reply.id !== id) throw new Error(`admin reply ${JSON.stringify(reply.id)} where ${id} was due`);
-    delete reply.id;
+    if (reply.seq !== undefined && reply.seq !== seq) throw new Error(`admin reply ${JSON.stringify(reply.seq)} where ${seq} was due`);
+    delete reply.seq;
     return reply;
   }
 
