@@ -6,6 +6,7 @@ import { Command } from 'commander';
 const COMMANDS: ReadonlyArray<() => Promise<{ register(program: Command): void }>> = [
   () => import('./commands/eval.ts'),
   () => import('./commands/check.ts'),
+  () => import('./commands/build.ts'),
   () => import('./commands/run.ts'),
   () => import('./commands/serve.ts'),
   () => import('./commands/upgrade.ts'),

@@ -29,6 +29,7 @@ import type { Typed } from './typecheck.ts';
 import type { Term, TermOf } from './terms.ts';
 import { type Type, showType, typeToJson, unreachableKind } from './types.ts';
 import { INT_MAX, INT_MIN, PMap, type ListValue, type PairValue, type RecordValue, type TaggedValue, type Value } from './values.ts';
+import { LAYOUT_VERSION } from './layout.ts';
 import { link, parseRuntime, type LinkableRuntime, type ValType } from './wasm-link.ts';
 import { loadRuntime, type RuntimeImage } from './wasm-runtime.ts';
 
@@ -72,6 +73,22 @@ export interface LoweredModule {
   readonly heapStart: number;
   /** Milliseconds spent in this call, split by phase. */
   readonly timings: { readonly lower: number; readonly emit: number; readonly total: number };
+}
+
+/** Version of the host interface below (exports, error codes, memory use); bumped when it changes. */
+export const WASM_ABI = 'smwasm.wasm.v1';
+/** Name of the custom section in which every module describes itself (`ModuleMeta`, JSON). */
+export const META_SECTION = 'smwasm';
+
+/** What a module says about itself, so a host can run a module file without the term it came from. */
+export interface ModuleMeta {
+  readonly abi: string;
+  /** The canonical layout version of its input, output and state bytes (compiler/layout.ts). */
+  readonly layout: number;
+  /** First heap address: the memory must have at least this many bytes before `init`. */
+  readonly heapStart: number;
+  /** Hash of the runtime sources it was linked with. */
+  readonly runtime: string;
 }
 
 /** The host's view of a compiled module: these exports and nothing else (plus the imported memory). */
@@ -134,7 +151,8 @@ export function lowerMachine(typed: Typed, stateType: Type, options: LowerOption
     // The name section lets a trap's stack trace name the generated functions.
     binaryen.setDebugInfo(true);
     const generated = m.emitBinary();
-    const wasm = link(rt.linkable, generated);
+    const meta: ModuleMeta = { abi: WASM_ABI, layout: LAYOUT_VERSION, heapStart, runtime: rt.image.hash };
+    const wasm = link(rt.linkable, generated, [{ name: META_SECTION, bytes: new TextEncoder().encode(JSON.stringify(meta)) }]);
     const t2 = performance.now();
     return { wasm, heapStart, timings: { lower: t1 - t0, emit: t2 - t1, total: t2 - t0 } };
   } finally {

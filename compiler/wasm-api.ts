@@ -13,7 +13,7 @@ export interface WasmInstance {
 }
 
 interface WasmApiShape {
-  Module: new (bytes: Uint8Array) => WasmModule;
+  Module: (new (bytes: Uint8Array) => WasmModule) & { customSections(module: WasmModule, name: string): ArrayBuffer[] };
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
   Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   RuntimeError: new (...args: unknown[]) => Error;

@@ -11,8 +11,8 @@
 // machine is exactly as before the item.
 
 import { DEFAULT_FUEL, type Engine, type ItemError, type Machine, type MachineSpec, type StepResult } from './engine.ts';
-import { decodeValue, encodeValue, LayoutError } from './layout.ts';
-import { ERROR_CODES, lowerMachine, type LoweredModule, type ModuleExports } from './lower.ts';
+import { decodeValue, encodeValue, LAYOUT_VERSION, LayoutError } from './layout.ts';
+import { ERROR_CODES, lowerMachine, type LoweredModule, META_SECTION, type ModuleExports, type ModuleMeta, WASM_ABI } from './lower.ts';
 import { termToJson } from './terms.ts';
 import type { Typed } from './typecheck.ts';
 import { showType, type Type, typeToJson } from './types.ts';
@@ -23,8 +23,10 @@ import { WasmApi, type WasmMemory, type WasmModule } from './wasm-api.ts';
 export interface CompiledModule {
   readonly module: WasmModule;
   readonly wasm: Uint8Array;
+  readonly meta: ModuleMeta;
+  /** The first heap address (meta.heapStart): the memory must be at least this large before `init`. */
   readonly heapStart: number;
-  /** Time to lower and emit the module, and to compile it with WebAssembly.Module (ms). */
+  /** Time to lower and link the module, and to compile it with WebAssembly.Module (ms); lower is 0 for a module read from bytes. */
   readonly compileMs: { readonly lower: number; readonly wasm: number };
 }
 
@@ -33,9 +35,21 @@ const decoder = new TextDecoder();
 /** Lowers and compiles a typed term (synchronously: the runtime builds on first use). */
 export function compileModule(typed: Typed, stateType: Type): CompiledModule {
   const lowered: LoweredModule = lowerMachine(typed, stateType);
+  const compiled = compileWasm(lowered.wasm);
+  return { ...compiled, compileMs: { lower: lowered.timings.total, wasm: compiled.compileMs.wasm } };
+}
+
+/** Compiles module bytes made by `lowerMachine` (a bundle's .wasm file); checks the ABI and layout versions it declares. */
+export function compileWasm(wasm: Uint8Array): CompiledModule {
   const t0 = performance.now();
-  const module = new WasmApi.Module(lowered.wasm);
-  return { module, wasm: lowered.wasm, heapStart: lowered.heapStart, compileMs: { lower: lowered.timings.total, wasm: performance.now() - t0 } };
+  const module = new WasmApi.Module(wasm);
+  const ms = performance.now() - t0;
+  const sections = WasmApi.Module.customSections(module, META_SECTION);
+  if (sections.length !== 1) throw new Error(`not an smwasm module: it has no "${META_SECTION}" section`);
+  const meta = JSON.parse(decoder.decode(new Uint8Array(sections[0]))) as ModuleMeta;
+  if (meta.abi !== WASM_ABI) throw new Error(`module built for host interface ${meta.abi}; this host runs ${WASM_ABI}`);
+  if (meta.layout !== LAYOUT_VERSION) throw new Error(`module uses canonical layout version ${meta.layout}; this host uses ${LAYOUT_VERSION}`);
+  return { module, wasm, meta, heapStart: meta.heapStart, compileMs: { lower: 0, wasm: ms } };
 }
 
 /** Compiled modules by term and types: loading the same machine twice compiles it once. */
@@ -72,24 +86,45 @@ export interface WasmMachineStats {
   readonly collections: number;
 }
 
+/** What a machine needs besides its module: its types, initial state and fuel. */
+export interface WasmMachineSpec {
+  readonly stateType: Type;
+  readonly inputType: Type;
+  readonly outputType: Type;
+  readonly initialState: Value;
+  readonly fuel?: number;
+}
+
+/** Instantiates a compiled module as a machine (its own memory, its own state). */
+export function instantiateMachine(compiled: CompiledModule, spec: WasmMachineSpec): WasmMachine {
+  const budget = checkFuel(spec.fuel ?? DEFAULT_FUEL);
+  if (!isValueOf(spec.stateType, spec.initialState)) {
+    throw new TypeError(`load: the initial state is not a value of the state type ${showType(spec.stateType)}`);
+  }
+  return new WasmMachine(spec, compiled, budget);
+}
+
 export class WasmMachine implements Machine {
   readonly memory: WasmMemory;
+  private readonly spec: WasmMachineSpec;
   private readonly x: ModuleExports;
   private readonly fuel: bigint;
   private bytes: Uint8Array;
 
+  /** `spec` as for `instantiateMachine`, or an engine `MachineSpec` (types taken from its typed term). Does not check the initial state. */
   constructor(
-    private readonly spec: MachineSpec,
+    spec: WasmMachineSpec | MachineSpec,
     compiled: CompiledModule,
     private readonly budget: number,
   ) {
-    this.memory = new WasmApi.Memory({ initial: Math.ceil((compiled.heapStart + 65536) / 65536) });
+    this.spec = 'typed' in spec ? { stateType: spec.stateType, inputType: spec.typed.input, outputType: spec.typed.output, initialState: spec.initialState } : spec;
+    this.memory = new WasmApi.Memory({ initial: Math.ceil((compiled.meta.heapStart + 65536) / 65536) });
     const instance = new WasmApi.Instance(compiled.module, { env: { memory: this.memory } });
     this.x = instance.exports as unknown as ModuleExports;
     this.fuel = BigInt(budget);
     this.bytes = new Uint8Array(this.memory.buffer);
     this.x.init();
-    this.setState(spec.initialState);
+    this.setState(this.spec.initialState);
   }
 
   private view(): Uint8Array {
@@ -105,9 +140,9 @@ export class WasmMachine implements Machine {
   }
 
   step(input: Value): StepResult {
-    const result = this.stepEncoded(encodeValue(this.spec.typed.input, input));
+    const result = this.stepEncoded(encodeValue(this.spec.inputType, input));
     if (!result.ok) return result;
-    return { ok: true, output: decodeValue(this.spec.typed.output, result.output) };
+    return { ok: true, output: decodeValue(this.spec.outputType, result.output) };
   }
 
   /** Throws a LayoutError when `input` is not a value of the machine's input type (a caller bug, as in the interpreter). */
@@ -119,7 +154,7 @@ export class WasmMachine implements Machine {
     } catch (e) {
       const error = this.errorOf(e);
       this.x.abort();
-      if (error === 'layout') throw new LayoutError(`input bytes are not a value of type ${showType(this.spec.typed.input)}`);
+      if (error === 'layout') throw new LayoutError(`input bytes are not a value of type ${showType(this.spec.inputType)}`);
       return { ok: false, error };
     }
     const length = this.x.encodedLength();
@@ -200,10 +235,11 @@ export class WasmMachine implements Machine {
 export const wasmEngine: Engine & { load(spec: MachineSpec): WasmMachine } = {
   name: 'wasm',
   load(spec: MachineSpec): WasmMachine {
-    const budget = checkFuel(spec.fuel ?? DEFAULT_FUEL);
+    checkFuel(spec.fuel ?? DEFAULT_FUEL);
     if (!isValueOf(spec.stateType, spec.initialState)) {
       throw new TypeError(`load: the initial state is not a value of the state type ${showType(spec.stateType)}`);
     }
-    return new WasmMachine(spec, compiledFor(spec.typed, spec.stateType), budget);
+    const compiled = compiledFor(spec.typed, spec.stateType);
+    return instantiateMachine(compiled, { stateType: spec.stateType, inputType: spec.typed.input, outputType: spec.typed.output, initialState: spec.initialState, ...(spec.fuel !== undefined ? { fuel: spec.fuel } : {}) });
   },
 };

@@ -304,8 +304,9 @@ export function parseRuntime(bytes: Uint8Array): LinkableRuntime {
 /**
  * Links a generated module into the runtime. The generated module may import functions from
  * module "rt" (runtime exports, by name) and memory from "env"; it must not import anything else.
+ * `custom` sections are appended as they are.
  */
-export function link(runtime: LinkableRuntime, generated: Uint8Array): Uint8Array {
+export function link(runtime: LinkableRuntime, generated: Uint8Array, custom: ReadonlyArray<{ readonly name: string; readonly bytes: Uint8Array }> = []): Uint8Array {
   const gen = sections(generated);
   const get = (id: number) => gen.find((s) => s.id === id)?.body;
   const runtimeSection = (id: number) => runtime.sections.find((s) => s.id === id)?.body;
@@ -421,6 +422,12 @@ export function link(runtime: LinkableRuntime, generated: Uint8Array): Uint8Arra
       w.byte(1);
       w.u32(body.length);
       w.bytes(body);
+    });
+  }
+  for (const c of custom) {
+    section(SECTION.custom, (w) => {
+      w.name(c.name);
+      w.bytes(c.bytes);
     });
   }
   return out.finish();
