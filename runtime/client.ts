@@ -162,3 +162,124 @@ export class AdminClient {
     return this.lines.close();
   }
 }
+
+// ---------------------------------------------------------------------------
+
+export interface LoadOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly connections: number;
+  /** Requests each connection keeps in flight. */
+  readonly window: number;
+  /** The request line each connection sends (without its newline); `next(connection, n)` when they differ. */
+  readonly request: string | ((connection: number, n: number) => string);
+  /** Whether a reply is a success; `n` counts the connection's requests from 0. */
+  readonly accept: (reply: string, connection: number, n: number) => boolean;
+  /** Keep every request's send time and latency (for benchmarks). */
+  readonly recordLatencies?: boolean;
+}
+
+/**
+ * A closed-loop load: each connection keeps `window` requests in flight and
+ * sends one more per reply, on persistent connections, until `stop`. Counts
+ * acknowledged and failed requests and connections the server closed.
+ * Allocates a little per request (its timestamp); meant for tests and benchmarks.
+ */
+export class ClosedLoopLoad {
+  acknowledged = 0;
+  failed = 0;
+  closedByServer = 0;
+  /** The first few failed replies, for messages. */
+  readonly failures: string[] = [];
+  /** performance.now() of each recorded request's send, and its latency in ms (recordLatencies). */
+  readonly sentAt: number[] = [];
+  readonly latencyMs: number[] = [];
+  private stopping = false;
+  private readonly finished: Array<Promise<void>> = [];
+
+  private constructor(private readonly options: LoadOptions) {}
+
+  static async start(options: LoadOptions): Promise<ClosedLoopLoad> {
+    const load = new ClosedLoopLoad(options);
+    const sockets = await Promise.all(Array.from({ length: options.connections }, () => open(options.host, options.port)));
+    sockets.forEach((socket, i) => load.finished.push(load.drive(socket, i)));
+    return load;
+  }
+
+  private drive(socket: Socket, connection: number): Promise<void> {
+    const { window, request, accept, recordLatencies } = this.options;
+    const line = (n: number) => (typeof request === 'string' ? request : request(connection, n)) + '\n';
+    const sent: number[] = [];
+    let head = 0;
+    let n = 0;
+    let answered = 0;
+    let buffered = '';
+    let ending = false;
+    const send = (count: number) => {
+      let text = '';
+      const now = performance.now();
+      for (let i = 0; i < count; i++) {
+        text += line(n++);
+        sent.push(now);
+      }
+      socket.write(text);
+    };
+    return new Promise<void>((resolve) => {
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        buffered += chunk;
+        let replies = 0;
+        let nl: number;
+        const now = performance.now();
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const reply = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          const at = sent[head++];
+          if (recordLatencies) {
+            this.sentAt.push(at);
+            this.latencyMs.push(now - at);
+          }
+          if (accept(reply, connection, answered++)) this.acknowledged++;
+          else {
+            this.failed++;
+            if (this.failures.length < 10) this.failures.push(reply);
+          }
+          replies++;
+        }
+        if (head > 4096) {
+          sent.splice(0, head);
+          head = 0;
+        }
+        if (!this.stopping) send(replies);
+        else if (head === sent.length && !ending) {
+          ending = true;
+          socket.end();
+        }
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        if (!ending) this.closedByServer++;
+        // Requests never answered count as failed.
+        this.failed += sent.length - head;
+        resolve();
+      });
+      send(window);
+      // On stop: a connection with nothing in flight ends at once; the others end at their last reply.
+      this.checks.push(() => {
+        if (head === sent.length && !ending) {
+          ending = true;
+          socket.end();
+        }
+      });
+    });
+  }
+
+  private readonly checks: Array<() => void> = [];
+
+  /** Sends nothing more, waits for every reply, closes the connections. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const check of this.checks) check();
+    await Promise.all(this.finished);
+  }
+}
