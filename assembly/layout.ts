@@ -12,7 +12,7 @@ import {
   T_BOOL, T_EITHER, T_INT, T_LIST, T_MAP, T_PAIR, T_RECORD, T_STRING, T_UNIT, T_VARIANT,
 } from './values';
 import { listStart, listPush, listFinish, mapFromSorted, mapInsert } from './collections';
-import { emptyString, newString, strData, strLength, validateUtf8 } from './strings';
+import { emptyString, newString, strCodePoints, strData, strLength, validateUtf8 } from './strings';
 import { K_CONS } from './heap';
 
 // --- encode ---
@@ -57,6 +57,17 @@ function encodeGo(v: i64, desc: usize): void {
       put32(n);
       openNeed(out, n);
       memory.copy(out, strData(<usize>v), n);
+      // A surrogate code point (only Read's \55296-style escapes make one) has no UTF-8 form: like
+      // JS's TextEncoder, the canonical layout carries U+FFFD instead (same length, 3 bytes).
+      if (strCodePoints(<usize>v) != n) {
+        for (let i: usize = 0; i + 2 < <usize>n; i++) {
+          if (load<u8>(out + i) == 0xed && load<u8>(out + i + 1) >= 0xa0) {
+            store<u8>(out + i, 0xef);
+            store<u8>(out + i + 1, 0xbf);
+            store<u8>(out + i + 2, 0xbd);
+          }
+        }
+      }
       out += n;
       return;
     }

@@ -105,6 +105,8 @@ export interface ModuleExports {
   setState(input: number, length: number): void;
   /** Encodes the state; returns the address of its bytes (length: encodedLength). */
   getState(): number;
+  /** Collects now (between items only): copies what the state reaches, frees the rest. */
+  collect(): void;
   encodedLength(): number;
   errorCode(): number;
   /** A static string object (K_STR) with the error's message, or 0. */
@@ -135,7 +137,7 @@ function runtime(): Runtime {
 
 const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt;
 
-const GENERATED_FUNCTIONS = ['step', 'init', 'setState', 'getState'];
+const GENERATED_FUNCTIONS = ['step', 'init', 'setState', 'getState', 'collect'];
 
 /**
  * Lowers a stage: `typed` is `state; input -> output`. The module exports `ModuleExports` and
@@ -242,11 +244,13 @@ function addHostExports(m: binaryen.Module, rt: RuntimeNames, data: StaticData, 
     m.global.set('state', m.call(rt.rtCollect, [m.call(rt.rtDecode, [m.local.get(0, i32), m.local.get(1, i32), m.i32.const(stateDesc)], i64), m.i32.const(statePtr)], i64)),
   );
   m.addFunction('getState', none, i32, [], m.call(rt.rtEncode, [m.global.get('state', i64), m.i32.const(stateDesc)], i32));
+  m.addFunction('collect', none, none, [], m.global.set('state', m.call(rt.rtCollect, [m.global.get('state', i64), m.i32.const(statePtr)], i64)));
   const exports: Array<[string, string]> = [
     ['init', 'init'],
     ['step', 'step'],
     ['setState', 'setState'],
     ['getState', 'getState'],
+    ['collect', 'collect'],
     [rt.rtBegin, 'begin'],
     [rt.rtAbort, 'abort'],
     [rt.rtEncodedLength, 'encodedLength'],

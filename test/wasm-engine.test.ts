@@ -1,0 +1,163 @@
+// What is particular to the Wasm engine: the module's interface, items as transactions over a
+// heap with a copying collector, bounded memory on long runs, large maps, hostile bytes.
+//
+//   kv store (examples/kv v1) with 50,000 keys:  PUT/GET/DELETE items, failed items in between,
+//   a collection forced after items  =>  the same answers and states as the interpreter.
+
+import * as fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { interpreter } from '../compiler/interpret.ts';
+import { encodeValue, LayoutError } from '../compiler/layout.ts';
+import { mk, type Term } from '../compiler/terms.ts';
+import { typecheck, type Typed } from '../compiler/typecheck.ts';
+import { Int, list, map, pair, Str, type Type, Unit } from '../compiler/types.ts';
+import { PMap, type Value, valueEquals } from '../compiler/values.ts';
+import { WasmApi } from '../compiler/wasm-api.ts';
+import { compileModule, wasmEngine } from '../compiler/wasm-engine.ts';
+import { ParsedV1, StateV1, storeV1Term } from '../examples/kv/v1.ts';
+import { expectSameTrace, traceMachineCase } from './gen/trace.ts';
+import { arbStateMachineCase } from './gen/typed-terms.ts';
+
+function typed(term: Term, state: Type, input: Type): Typed {
+  const r = typecheck(term, { state, input });
+  if (!r.ok) throw new Error(`test term does not typecheck: ${r.error.code} ${r.error.message}`);
+  return r.typed;
+}
+const pipe = (...terms: Term[]): Term => terms.reduce((acc, t) => mk('Compose', { left: t, right: acc }));
+const fanout = (left: Term, right: Term) => mk('Fanout', { left, right });
+
+const kvTyped = typed(storeV1Term, StateV1.type, ParsedV1.type);
+const get = (k: string): Value => ({ tag: 'Right', value: { tag: 'Get', value: k } });
+const putKV = (k: string, v: string): Value => ({ tag: 'Right', value: { tag: 'Put', value: [k, v] } });
+const del = (k: string): Value => ({ tag: 'Right', value: { tag: 'Delete', value: k } });
+
+describe('the compiled module', () => {
+  test('imports only env.memory and exports exactly the host interface', () => {
+    const { module } = compileModule(kvTyped, StateV1.type);
+    const api = WasmApi as unknown as { Module: { imports(m: unknown): unknown[]; exports(m: unknown): Array<{ name: string }> } };
+    expect(api.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    expect(
+      api.Module.exports(module)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['abort', 'begin', 'collect', 'collections', 'encodedLength', 'errorCode', 'errorMessage', 'getState', 'heapUsed', 'init', 'liveBytes', 'setState', 'step'].sort());
+  });
+});
+
+describe('items are transactions', () => {
+  // Put a new state, then fail: Compose(Fail, Compose(Put, Const 99)) at state Int.
+  const putThenFail = typed(pipe(mk('Const', { type: Int, value: 99n }), mk('Put', {}), mk('Fail', { message: 'after put', type: Int })), Int, Unit);
+
+  test('a failed item leaves the state exactly as before, even after it put a new one', () => {
+    const m = wasmEngine.load({ typed: putThenFail, stateType: Int, initialState: 7n });
+    expect(m.step(null)).toEqual({ ok: false, error: { code: 'FAIL', message: 'after put' } });
+    expect(m.getState()).toBe(7n);
+  });
+
+  test('a failure deep in a loop that inserted into a large map leaves the map as it was', () => {
+    // (Map Int Int; List Int -> ()): insert every element, then divide by zero.
+    const state = map(Int, Int);
+    const insertAll = mk('Fold', {
+      body: pipe(mk('Snd', {}), fanout(pipe(mk('Consume', {}), mk('Get', {})), fanout(mk('Id', {}), mk('Id', {}))), mk('MapInsert', {}), mk('Put', {})),
+    });
+    const term = pipe(fanout(mk('Consume', {}), mk('Id', {})), insertAll, fanout(mk('Int', { value: 1n }), mk('Int', { value: 0n })), mk('Div', {}), mk('Consume', {}));
+    const t = typed(term, state, list(Int));
+    const entries: Array<[Value, Value]> = Array.from({ length: 20000 }, (_, i) => [BigInt(i * 2), BigInt(i)]);
+    const initial = PMap.fromEntries(Int, entries);
+    const m = wasmEngine.load({ typed: t, stateType: state, initialState: initial });
+    const xs = Array.from({ length: 5000 }, (_, i) => BigInt(i * 3));
+    for (let k = 0; k < 3; k++) {
+      expect(m.step(xs)).toEqual({ ok: false, error: { code: 'DIVIDE_BY_ZERO', message: 'division by zero' } });
+      m.collect();
+    }
+    expect(valueEquals(state, m.getState(), initial)).toBe(true);
+  });
+
+  test('malformed input bytes are refused as a LayoutError; the machine goes on as before', () => {
+    const m = wasmEngine.load({ typed: kvTyped, stateType: StateV1.type, initialState: PMap.empty(Str) });
+    expect(m.step(putKV('a', '1'))).toMatchObject({ ok: true });
+    const good = encodeValue(ParsedV1.type, get('a'));
+    for (const bad of [good.subarray(0, good.length - 1), new Uint8Array([...good, 0]), new Uint8Array([1, 9, 0, 0, 0]), new Uint8Array([1, 0, 0, 0, 0, 2, 0, 0, 0, 0xc3, 0x28])]) {
+      expect(() => m.stepEncoded(bad)).toThrow(LayoutError);
+    }
+    expect(m.step(get('a'))).toEqual({ ok: true, output: { tag: 'Right', value: { tag: 'Value', value: '1' } } });
+    expect(() => m.setStateEncoded(new Uint8Array([5, 0, 0, 0]))).toThrow(LayoutError);
+    expect(m.getState()).toEqual(PMap.fromEntries(Str, [['a', '1']]));
+  });
+});
+
+describe('the heap', () => {
+  test('random machines agree with the interpreter when the collector runs after every item', () => {
+    // The differential test rarely fills the heap enough to collect; here every item is followed
+    // by a collection, so every live value of every type is copied and read back many times.
+    const collecting = {
+      ...wasmEngine,
+      load: (spec: Parameters<typeof wasmEngine.load>[0]) => {
+        const m = wasmEngine.load(spec);
+        const step = m.step.bind(m);
+        m.step = (input: Value) => {
+          const r = step(input);
+          m.collect();
+          return r;
+        };
+        return m;
+      },
+    };
+    fc.assert(
+      fc.property(arbStateMachineCase(), (c) => {
+        const t = typed(c.term, c.stateType, c.inputType);
+        expectSameTrace(traceMachineCase(collecting, t, c), traceMachineCase(interpreter, t, c), c);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('a kv store with 50,000 keys survives collections, answering as the interpreter', () => {
+    const entries: Array<[Value, Value]> = Array.from({ length: 50000 }, (_, i) => [`key${i}`, `value${i}`]);
+    const initial = PMap.fromEntries(Str, entries);
+    const w = wasmEngine.load({ typed: kvTyped, stateType: StateV1.type, initialState: initial });
+    const r = interpreter.load({ typed: kvTyped, stateType: StateV1.type, initialState: initial });
+    expect(valueEquals(StateV1.type, w.getState(), initial)).toBe(true);
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
+    for (let i = 0; i < 20000; i++) {
+      const k = `key${random(60000)}`;
+      const which = random(10);
+      const input = which < 6 ? get(k) : which < 9 ? putKV(k, `v${i}`) : del(k);
+      expect(w.step(input)).toEqual(r.step(input));
+      if (i % 5000 === 4999) w.collect();
+    }
+    expect(valueEquals(StateV1.type, w.getState(), r.getState())).toBe(true);
+  });
+
+  test('memory stays bounded over a long run: garbage is collected, the heap stops growing', () => {
+    // 1,000 keys overwritten again and again: the live size is constant, everything else is garbage.
+    const w = wasmEngine.load({ typed: kvTyped, stateType: StateV1.type, initialState: PMap.empty(Str) });
+    const inputs = Array.from({ length: 1000 }, (_, i) => encodeValue(ParsedV1.type, putKV(`key${i}`, `a value of some length ${i}`)));
+    for (let i = 0; i < 50000; i++) w.stepEncoded(inputs[i % 1000]);
+    const warm = w.stats();
+    for (let i = 0; i < 300000; i++) w.stepEncoded(inputs[i % 1000]);
+    const after = w.stats();
+    expect(after.collections).toBeGreaterThan(warm.collections);
+    expect(after.memoryBytes).toBe(warm.memoryBytes);
+    expect(after.liveBytes).toBeLessThan(1 << 20);
+    expect((w.getState() as PMap).size).toBe(1000);
+  });
+
+  test('a state handed over in the canonical layout comes back byte for byte', () => {
+    const t = map(Str, pair(Int, list(Str)));
+    const arb = fc.array(fc.tuple(fc.string(), fc.tuple(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), fc.array(fc.string(), { maxLength: 3 }))), { maxLength: 50 });
+    const idTyped = typed(mk('Id', {}), t, Unit);
+    fc.assert(
+      fc.property(arb, (entries) => {
+        const v = PMap.fromEntries(Str, entries.map(([k, [n, l]]) => [k, [n, l]] as [Value, Value]));
+        const m = wasmEngine.load({ typed: idTyped, stateType: t, initialState: v });
+        const bytes = encodeValue(t, v);
+        expect(Buffer.from(m.getStateEncoded()).equals(Buffer.from(bytes))).toBe(true);
+        m.collect();
+        expect(Buffer.from(m.getStateEncoded()).equals(Buffer.from(bytes))).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
