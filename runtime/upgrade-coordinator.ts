@@ -86,8 +86,10 @@ export interface UpgradeTimings {
   readonly prepareMs: number;
   /** From admission into ring 0 to the UpgradeResult at the sink: the queue ahead of the cut, the migrations, the verdict. */
   readonly cutMs: number;
-  /** The slowest stage's migration (run + load into the new machine). */
+  /** The slowest stage's migration at the cut (run + load into the new machine): how long that stage held its queue. */
   readonly migrationMs: number;
+  /** The slowest stage's loading of the new version (typecheck + instantiate), between two of its messages before the cut. */
+  readonly stagePrepareMs: number;
   readonly totalMs: number;
 }
 
@@ -416,7 +418,7 @@ export class UpgradeCoordinator {
     const t2 = performance.now();
 
     const attempt = this.nextAttempt++;
-    const prepared = await this.prepare(attempt, planned, artifacts);
+    const { failure: prepared, stagePrepareMs } = await this.prepare(attempt, planned, artifacts);
     const t3 = performance.now();
     if (prepared !== null) {
       for (const p of planned.stages) this.post(p.index, { kind: 'forget', attempt });
@@ -464,7 +466,7 @@ export class UpgradeCoordinator {
       ...(planned.rollbackOf !== undefined ? { rollbackOf: planned.rollbackOf } : {}),
       stages: record.stages.map((s) => ({ name: s.name, version: s.to.number, hash: s.to.hash })),
       hints: planned.hints,
-      timings: { planMs: t1 - t0, compileMs: t2 - t1, prepareMs: t3 - t2, cutMs: t5 - t4, migrationMs, totalMs: t5 - t0 },
+      timings: { planMs: t1 - t0, compileMs: t2 - t1, prepareMs: t3 - t2, cutMs: t5 - t4, migrationMs, stagePrepareMs, totalMs: t5 - t0 },
     };
   }
 
@@ -504,7 +506,7 @@ export class UpgradeCoordinator {
     attempt: number,
     plan: UpgradePlanOk,
     artifacts: ReadonlyArray<{ machine: CompiledModule | null; migration: CompiledModule | null }>,
-  ): Promise<{ stage: string; reason: string } | null> {
+  ): Promise<{ failure: { stage: string; reason: string } | null; stagePrepareMs: number }> {
     const waiting = new Map<number, PreparedReport>();
     const done = new Promise<void>((resolve) => this.preparing.set(attempt, { waiting, expect: plan.stages.length, done: resolve }));
     plan.stages.forEach((p, i) => {
@@ -531,13 +533,16 @@ export class UpgradeCoordinator {
     ]);
     clearTimeout(timer);
     this.preparing.delete(attempt);
+    let stagePrepareMs = 0;
+    for (const r of waiting.values()) stagePrepareMs = Math.max(stagePrepareMs, r.prepareMs);
+    const failed = (stage: string, reason: string) => ({ failure: { stage, reason }, stagePrepareMs });
     for (const p of plan.stages) {
       const r = waiting.get(p.index);
-      if (r === undefined) return { stage: p.name, reason: `stage ${JSON.stringify(p.name)} did not load the new version within ${timeoutMs} ms` };
-      if (!r.ok) return { stage: p.name, reason: r.reason };
+      if (r === undefined) return failed(p.name, `stage ${JSON.stringify(p.name)} did not load the new version within ${timeoutMs} ms`);
+      if (!r.ok) return failed(p.name, r.reason);
     }
-    if (timedOut) return { stage: plan.stages[0].name, reason: 'the stages did not load the new version in time' };
-    return null;
+    if (timedOut) return failed(plan.stages[0].name, 'the stages did not load the new version in time');
+    return { failure: null, stagePrepareMs };
   }
 
   private post(index: number, message: ToStage): void {
