@@ -28,7 +28,7 @@ import { arbType, arbValue } from '../arbitraries.ts';
 import { showValue } from '../../compiler/seed-syntax.ts';
 import { mk, OP_NAMES, type Op, type Term } from '../../compiler/terms.ts';
 import { Bool, Int, Str, Unit, either, list, map, pair, record, showType, type Type, typeEquals, typeSize, typeToJson, variant } from '../../compiler/types.ts';
-import { INT_MAX, INT_MIN, type Value } from '../../compiler/values.ts';
+import { INT_MAX, INT_MIN, PMap, type Value } from '../../compiler/values.ts';
 
 // ---------------------------------------------------------------------------
 // Public API
@@ -58,10 +58,14 @@ export interface MachineCaseOptions {
   readonly maxDepth?: number;
   readonly maxNodes?: number;
   readonly ops?: readonly Op[];
-  /** Number of inputs per case (default 10 to 16). */
+  /** Number of inputs per case (default 10 to 32). */
   readonly minInputs?: number;
   readonly maxInputs?: number;
-  /** Fuel per item (default 2000): loops that do not stop fail fast with OUT_OF_FUEL. */
+  /**
+   * Fuel per item. Default: 2000 in 80% of the cases (loops that do not stop fail fast
+   * with OUT_OF_FUEL), 0 to 8 in the others, so short loops and list walks run
+   * out exactly at the boundary.
+   */
   readonly fuel?: number;
 }
 
@@ -98,9 +102,9 @@ export function generateTypedTerm(g: fc.GeneratorValue, opts: TypedTermOptions):
 
 /**
  * A whole machine run: a term, its types, an initial state and at least 10
- * inputs. About half the cases read their input (`Compose(rest, Read T)` on
+ * inputs. 40% of the cases read their input (`Compose(rest, Read T)` on
  * String inputs that are valid Show text of T, decorated Show text, or
- * garbage); the others take values of a random input type.
+ * garbage); 15% take raw text, 10% ints, the others values of a random type.
  */
 export function arbStateMachineCase(opts: MachineCaseOptions = {}): fc.Arbitrary<MachineCase> {
   return fc.gen().map((g) => generateMachineCase(g, opts));
@@ -112,10 +116,11 @@ export function generateMachineCase(g: fc.GeneratorValue, opts: MachineCaseOptio
   const depth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const stateType = opts.stateType ?? (draw.chance(0.35) ? Int : draw.type());
   const gen = new TermGenerator(draw, stateType, allowed, opts.maxNodes ?? DEFAULT_MAX_NODES, depth);
-  const count = draw.int(opts.minInputs ?? 10, opts.maxInputs ?? 16);
-  const fuel = opts.fuel ?? DEFAULT_CASE_FUEL;
+  const count = draw.int(opts.minInputs ?? 10, opts.maxInputs ?? 32);
+  const fuel = opts.fuel ?? (draw.chance(0.2) ? draw.int(0, 8) : DEFAULT_CASE_FUEL);
   const initialState = draw.value(stateType);
-  if (allowed.has('Read') && depth >= 2 && draw.chance(0.45)) {
+  const mode = draw.unit();
+  if (allowed.has('Read') && depth >= 2 && mode < 0.4) {
     const readType = draw.chance(0.3) ? Int : draw.type();
     const rest = gen.forward(readType, depth - 1);
     const inputs: Value[] = [];
@@ -123,8 +128,18 @@ export function generateMachineCase(g: fc.GeneratorValue, opts: MachineCaseOptio
     const term = mk('Compose', { left: rest.term, right: mk('Read', { type: readType }) });
     return { term, stateType, inputType: Str, outputType: rest.output, initialState, inputs, fuel, readType };
   }
-  const inputType = draw.type();
-  const out = gen.forward(inputType, depth);
+  // Plain text and plain ints as inputs reach the string and arithmetic ops unchanged (no Read, no Show),
+  // half the time straight into one of those ops.
+  const inputType = mode < 0.55 ? Str : mode < 0.65 ? Int : draw.type();
+  const probeOps = inputType === Str ? STRING_OPS : inputType === Int ? INT_OPS : [];
+  let out: Out;
+  if (probeOps.length > 0 && depth >= 5 && draw.chance(0.5)) {
+    const probe = gen.applyOp(inputType, 4, probeOps);
+    const rest = gen.forward(probe.output, depth - 1);
+    out = { term: mk('Compose', { left: rest.term, right: probe.term }), output: rest.output };
+  } else {
+    out = gen.forward(inputType, depth);
+  }
   const inputs: Value[] = [];
   for (let i = 0; i < count; i++) inputs.push(draw.value(inputType));
   return { term: out.term, stateType, inputType, outputType: out.output, initialState, inputs, fuel };
@@ -160,27 +175,85 @@ const SMALL_TYPE = { maxDepth: 2 } as const;
 const smallType = () => arbType(SMALL_TYPE);
 const textArb = () => fc.string({ unit: 'binary', maxLength: 12 });
 
-// fast-check's generator cache compares builder arguments structurally, one by
-// one; keying value arbitraries by a type's JSON text keeps that cheap.
-const typesByKey = new Map<string, Type>();
-const valueOfKey = (key: string) => arbValue(typesByKey.get(key)!);
+// fast-check's generator cache scans a builder's earlier arguments one by one;
+// one argument-free builder per type (by its JSON text) keeps every lookup O(1).
+const valueBuilders = new Map<string, () => fc.Arbitrary<Value>>();
+function valueBuilder(t: Type): () => fc.Arbitrary<Value> {
+  const key = typeKey(t);
+  let builder = valueBuilders.get(key);
+  if (!builder) {
+    const arb = arbValue(t);
+    builder = () => arb;
+    valueBuilders.set(key, builder);
+  }
+  return builder;
+}
 
 function drawFrom(g: fc.GeneratorValue): Draw {
   const unit = () => g(uniformStep) / UNIT_STEPS;
-  return {
+  const draw: Draw = {
     unit,
     int: (min, max) => min + Math.floor(unit() * (max - min + 1)),
     // `unit() >= 1 - p`: a draw shrunk to 0 says no, so shrinking drops optional extras.
     chance: (p) => unit() >= 1 - p,
     pick: (xs) => xs[Math.floor(unit() * xs.length)],
-    value: (t) => {
-      const key = JSON.stringify(typeToJson(t));
-      if (!typesByKey.has(key)) typesByKey.set(key, t);
-      return g(valueOfKey, key);
-    },
+    value: (t) => toEdges(draw, t, g(valueBuilder(t))),
     type: () => g(smallType),
     text: () => g(textArb),
   };
+  return draw;
+}
+
+/** Ints where 64-bit, 32-bit and 53-bit arithmetic part ways. */
+const EDGE_INTS = [INT_MAX, INT_MIN, INT_MAX - 1n, INT_MIN + 1n, -1n, 0n, 1n, (1n << 31n) - 1n, 1n << 31n, -(1n << 31n), 1n << 32n, (1n << 53n) + 1n];
+/** Characters where code points, UTF-16 units, UTF-8 bytes and Show escapes part ways. */
+const EDGE_CHARS = ['😀', '😀', '\u{10ffff}', 'é', '\u0000', '"', '\\', '\u007f', '\u000e'];
+/** Chance that an Int or String inside a drawn value is pushed to an edge. */
+const EDGE_SHARE = 0.25;
+
+/**
+ * `arbValue` draws edge cases now and then; engines disagree exactly there,
+ * so a quarter of the ints and strings inside drawn values are moved onto an
+ * edge (INT_MAX, 2^31, …; an astral character, a quote, NUL inserted).
+ */
+function toEdges(draw: Draw, t: Type, v: Value): Value {
+  switch (t.kind) {
+    case 'Unit':
+    case 'Bool':
+      return v;
+    case 'Int':
+      return draw.chance(EDGE_SHARE) ? draw.pick(EDGE_INTS) : v;
+    case 'String': {
+      if (!draw.chance(EDGE_SHARE)) return v;
+      const chars = Array.from(v as string);
+      chars.splice(draw.int(0, chars.length), 0, draw.pick(EDGE_CHARS));
+      return chars.join('');
+    }
+    case 'Pair': {
+      const p = v as readonly [Value, Value];
+      return [toEdges(draw, t.fst, p[0]), toEdges(draw, t.snd, p[1])];
+    }
+    case 'Either': {
+      const x = v as { readonly tag: string; readonly value: Value };
+      return { tag: x.tag, value: toEdges(draw, x.tag === 'Left' ? t.left : t.right, x.value) };
+    }
+    case 'Variant': {
+      const x = v as { readonly tag: string; readonly value: Value };
+      return { tag: x.tag, value: toEdges(draw, t.cases.find((c) => c.name === x.tag)!.type, x.value) };
+    }
+    case 'List':
+      return (v as readonly Value[]).map((e) => toEdges(draw, t.elem, e));
+    case 'Map': {
+      const entries = (v as PMap).entries().map(([k, x]): [Value, Value] => [toEdges(draw, t.key, k), toEdges(draw, t.value, x)]);
+      return PMap.fromEntries(t.key, entries);
+    }
+    case 'Record': {
+      const r = v as { readonly [name: string]: Value };
+      return Object.fromEntries(t.fields.map((f) => [f.name, toEdges(draw, f.type, r[f.name])]));
+    }
+    default:
+      return unreachable(t);
+  }
 }
 
 function allowedOps(ops: readonly Op[] | undefined): ReadonlySet<Op> {
@@ -220,8 +293,8 @@ interface Leaf {
 const MAX_TYPE_SIZE = 12;
 const FIELD_NAMES = ['a', 'b', 'count', 'flag', 'name', 'x_1'];
 const CASE_NAMES = ['A', 'B', 'Incr', 'Push', 'Reset', 'Z_9'];
-const INTERESTING_INTS = [0n, 1n, -1n, 2n, -2n, 7n, 100n, INT_MAX, INT_MIN, INT_MAX - 1n, INT_MIN + 1n];
-const DIVISORS = [-1n, 1n, 2n, 3n, -7n, 10n, INT_MIN, INT_MAX];
+const INTERESTING_INTS = [0n, 1n, -1n, 2n, -2n, 7n, 100n, INT_MAX, INT_MIN, INT_MAX - 1n, INT_MIN + 1n, INT_MAX, INT_MIN];
+const DIVISORS = [-1n, -1n, 1n, 2n, 3n, -7n, 10n, INT_MIN, INT_MAX];
 
 const leafTerm = (op: Op): Term => mk(op as 'Id', {});
 const compose = (left: Term, right: Term): Term => mk('Compose', { left, right });
@@ -284,7 +357,17 @@ class TermGenerator {
           return { term: this.toward(a, b, d), output: b };
         },
       },
-      { w: APPLY_OPS.some((op) => this.allowed.has(op)) ? 4 : 0, ops: ['Compose'], d: 2, make: () => this.applyOp(a, d) },
+      { w: APPLY_OPS.some((op) => this.allowed.has(op)) ? 7 : 0, ops: ['Compose'], d: 2, make: () => this.applyOp(a, d) },
+      {
+        // Keep the input next to what is computed from it, so later steps can still see it.
+        w: small ? 2 : 0,
+        ops: ['Fanout', 'Id'],
+        d: 2,
+        make: () => {
+          const r = this.forward(a, d - 1);
+          return { term: fanout(leafTerm('Id'), r.term), output: pair(a, r.output) };
+        },
+      },
       {
         w: small ? 2 : 0,
         ops: ['Fanout'],
@@ -430,12 +513,49 @@ class TermGenerator {
    * catalogue and an input type `x` it accepts: every op shows up often,
    * whatever types the rest of the term happens to produce.
    */
-  private applyOp(a: Type, d: number): Out {
-    const candidates = APPLY_OPS.filter((op) => this.allowed.has(op));
+  applyOp(a: Type, d: number, among: readonly (typeof APPLY_OPS)[number][] = APPLY_OPS): Out {
+    const candidates = among.filter((op) => this.allowed.has(op));
+    if (candidates.length === 0) return this.forward(a, d);
     const op = this.draw.pick(candidates);
     const input = this.inputFor(op, a);
     const leaf = this.draw.pick(this.fixedLeaves(input).filter((l) => l.op === op));
-    return { term: compose(leaf.make(), this.toward(a, input, d - 1)), output: leaf.output };
+    return { term: compose(leaf.make(), this.argument(op, a, input, d - 1)), output: leaf.output };
+  }
+
+  /** The argument of `applyOp`: from the input, with the second operand of some ops often a literal at their edge. */
+  private argument(op: Op, a: Type, input: Type, d: number): Term {
+    if (d >= 3 && input.kind === 'Pair' && this.allowed.has('Fanout') && this.draw.chance(0.5)) {
+      const literal = (xs: readonly Value[], t: Type): Term | undefined => (this.allowed.has('Const') ? mk('Const', { type: t, value: this.draw.pick(xs) }) : undefined);
+      let second: Term | undefined;
+      switch (op) {
+        case 'Split':
+          second = literal(['', '', ',', ' ', 'a', '😀'], Str);
+          break;
+        case 'Div':
+        case 'Mod':
+          second = literal([0n, -1n, -1n, 1n, 2n, INT_MIN, INT_MAX], Int);
+          break;
+        case 'Slice':
+          second = literal([[0n, 1n], [1n, 2n], [0n, 3n], [2n, 5n], [-1n, 1n], [3n, 2n], [1n, INT_MAX]], pair(Int, Int));
+          break;
+        case 'Add':
+        case 'Sub':
+        case 'Mul':
+          second = literal([1n, -1n, 2n, INT_MAX, INT_MIN], Int);
+          break;
+        case 'Concat':
+          second = literal(['', '😀', '"', '\\'], Str);
+          break;
+        default:
+          break;
+      }
+      if (second) {
+        // INT_MIN / -1 and INT_MIN Mod -1 are the quotients that overflow.
+        const first = (op === 'Div' || op === 'Mod') && this.draw.chance(0.3) ? constInt(INT_MIN) : this.toward(a, input.fst, d - 1);
+        return fanout(first, second);
+      }
+    }
+    return this.toward(a, input, d);
   }
 
   /** An input type `op` accepts (for `applyOp`). */
@@ -542,7 +662,7 @@ class TermGenerator {
     const annotated = (w: number, op: Op, make: () => Out): void => {
       opts.push({ w, ops: [op], make });
     };
-    annotated(2, 'Const', () => {
+    annotated(0.6, 'Const', () => {
       const t = this.pickType(a);
       return { term: this.constOf(t), output: t };
     });
@@ -550,11 +670,11 @@ class TermGenerator {
       const t = this.pickType(a);
       return { term: mk('Fail', { message: this.draw.text(), type: t }), output: t };
     });
-    annotated(1, 'Nil', () => {
+    annotated(0.4, 'Nil', () => {
       const e = this.pickType(a);
       return { term: mk('Nil', { type: e }), output: list(e) };
     });
-    annotated(1, 'MapEmpty', () => {
+    annotated(0.4, 'MapEmpty', () => {
       const k = this.pickKeyType();
       const v = this.pickType(a);
       return { term: mk('MapEmpty', { key: k, type: v }), output: map(k, v) };
@@ -582,7 +702,9 @@ class TermGenerator {
         return { term: mk('Read', { type: t }), output: t };
       });
     }
-    return opts;
+    // Next to a computed input, a leaf that ignores it throws the computation away.
+    if (a.kind === 'Unit') return opts;
+    return opts.map((o) => (o.ops.some((op) => IGNORES_INPUT.has(op)) ? { ...o, w: o.w * 0.15 } : o));
   }
 
   /** One-node terms from `a` whose output type is fixed by `a`. */
@@ -593,9 +715,9 @@ class TermGenerator {
       leaves.push({ w, op, output, make });
     };
     add(1, 'Id', a);
-    add(1.5, 'Consume', Unit);
+    add(a.kind === 'Unit' ? 1 : 0.4, 'Consume', Unit);
     if (typeSize(a) * 2 < MAX_TYPE_SIZE) add(1, 'Copy', pair(a, a));
-    add(1, 'Bool', Bool, () => mk('Bool', { value: this.draw.chance(0.5) }));
+    add(0.4, 'Bool', Bool, () => mk('Bool', { value: this.draw.chance(0.5) }));
     add(1, 'Show', Str, () => mk('Show', { type: a }));
     if (typeEquals(a, s)) add(6, 'Put', Unit);
     switch (a.kind) {
@@ -678,6 +800,10 @@ class TermGenerator {
 
   toward(a: Type, b: Type, d: number): Term {
     this.budget--;
+    // Near the depth or node limit, prefer a term that uses its input over a constant that throws
+    // the input away: a computation nobody looks at cannot show a difference between engines.
+    const need = this.keepDepth(a, b);
+    if (need <= d && (d <= need + 1 || this.budget <= 0) && this.draw.chance(0.85)) return this.keep(a, b, this.budget <= 0 ? need : d);
     const leaves = this.towardLeaves(a, b);
     const what = () => `a term ${showType(a)} -> ${showType(b)}`;
     if (d <= 1 || this.budget <= 0) return this.choose(leaves, 1, what);
@@ -687,7 +813,7 @@ class TermGenerator {
     opts.push(
       {
         // Go anywhere, then aim again.
-        w: 4,
+        w: d > 3 ? 4 : 1,
         ops: ['Compose'],
         d: 2,
         make: () => {
@@ -695,12 +821,21 @@ class TermGenerator {
           return compose(sub(x.output, b, d - 1), x.term);
         },
       },
+      a.kind === 'Unit'
+        ? { w: 2.5, ops: ['Compose', 'Get'], d: 2, make: () => compose(sub(s, b, d - 1), leafTerm('Get')) }
+        : {
+            // Read the state next to the input, then aim from both.
+            w: 2.5,
+            ops: ['Compose', 'Fanout', 'Id', 'Get', 'Consume'],
+            d: 4,
+            make: () => compose(sub(pair(a, s), b, d - 1), fanout(leafTerm('Id'), compose(leafTerm('Get'), leafTerm('Consume')))),
+          },
       {
-        // Read the state, then aim.
-        w: 2.5,
-        ops: ['Compose', 'Get', ...(a.kind === 'Unit' ? [] : (['Consume'] as const))],
-        d: a.kind === 'Unit' ? 2 : 3,
-        make: () => compose(sub(s, b, d - 1), a.kind === 'Unit' ? leafTerm('Get') : compose(leafTerm('Get'), leafTerm('Consume'))),
+        // Take the part of the input that has the wanted type.
+        w: hasPart(a, b, Math.min(d, 3)) ? 6 : 0,
+        ops: ['Compose', 'Fst', 'Snd', 'Field'],
+        d: 2,
+        make: () => this.projection(a, b, d) ?? this.constOf(b),
       },
       {
         // Write the state on the side, then answer.
@@ -750,8 +885,10 @@ class TermGenerator {
             ops: ['Compose', 'Fanout', 'Const', op],
             d: 3,
             make: () => {
+              // INT_MIN / -1 is the one quotient that overflows (Wasm's i64.div_s traps on it).
+              const dividend = this.draw.chance(0.15) ? constInt(INT_MIN) : sub(a, Int, d - 2);
               const divisor = this.draw.chance(0.5) ? constInt(this.draw.pick(DIVISORS)) : sub(a, Int, d - 2);
-              return compose(leafTerm(op), fanout(sub(a, Int, d - 2), divisor));
+              return compose(leafTerm(op), fanout(dividend, divisor));
             },
           });
         }
@@ -759,7 +896,9 @@ class TermGenerator {
         unary(1, 'StrLength', () => Str);
         unary(0.7, 'ListLength', () => list(this.pickType(a)));
         unary(0.7, 'MapSize', () => map(this.pickKeyType(), this.pickType(a)));
-        opts.push({ w: 1, ops: ['Compose', 'Int', 'Consume'], d: 2, make: () => compose(mk('Int', { value: this.intLiteral() }), leafTerm('Consume')) });
+        opts.push({ w: 0.3, ops: ['Compose', 'Int', 'Consume'], d: 2, make: () => compose(mk('Int', { value: this.intLiteral() }), leafTerm('Consume')) });
+        // Digest any input into a number that depends on all of it.
+        opts.push({ w: 0.7, ops: ['Compose', 'StrLength', 'Show'], d: 2, make: () => compose(leafTerm('StrLength'), mk('Show', { type: a })) });
         break;
       }
       case 'Bool':
@@ -774,6 +913,8 @@ class TermGenerator {
             },
           });
         }
+        // Compare the input itself with a value of its type: data-dependent, and exercises the order on every type.
+        opts.push({ w: this.comparisons().length > 0 ? 1.5 : 0, ops: ['Compose', 'Fanout', 'Id', 'Const'], d: 3, make: () => this.compareWithConstant(a) });
         unary(1, 'Not', () => Bool);
         binary(0.8, 'And', () => Bool, () => Bool);
         binary(0.8, 'Or', () => Bool, () => Bool);
@@ -792,9 +933,13 @@ class TermGenerator {
         binary(1, 'Concat', () => Str, () => Str);
         opts.push({
           w: 1,
-          ops: ['Compose', 'Fanout', 'Slice'],
+          ops: ['Compose', 'Fanout', 'Slice', 'Const'],
           d: 4,
-          make: () => compose(leafTerm('Slice'), fanout(sub(a, Str, d - 2), fanout(sub(a, Int, d - 3), sub(a, Int, d - 3)))),
+          make: () => {
+            // Small indices land inside the text, where code points and UTF-16 units differ.
+            const index = () => (this.draw.chance(0.5) ? constInt(BigInt(this.draw.int(-1, 6))) : sub(a, Int, d - 3));
+            return compose(leafTerm('Slice'), fanout(sub(a, Str, d - 2), fanout(index(), index())));
+          },
         });
         break;
       case 'Pair': {
@@ -841,7 +986,15 @@ class TermGenerator {
         });
         unary(1, 'MapKeys', () => map(e, this.pickType(a)));
         if (e.kind === 'Pair') unary(1.5, 'MapToList', () => map(e.fst, e.snd));
-        if (e.kind === 'String') binary(1.5, 'Split', () => Str, () => Str);
+        if (e.kind === 'String') {
+          opts.push({
+            w: 1.5,
+            ops: ['Compose', 'Fanout', 'Split', 'Const'],
+            d: 3,
+            // The empty separator splits into code points, where UTF-16 and UTF-8 engines can disagree.
+            make: () => compose(leafTerm('Split'), fanout(sub(a, Str, d - 2), this.draw.chance(0.4) ? mk('Const', { type: Str, value: this.draw.pick(['', ',', ' ']) }) : sub(a, Str, d - 2))),
+          });
+        }
         break;
       }
       case 'Map':
@@ -945,14 +1098,18 @@ class TermGenerator {
   /** One-node terms `a -> b`; Const (and rarely Fail) always fit. */
   private towardLeaves(a: Type, b: Type): Option<Term>[] {
     const opts: Option<Term>[] = [];
-    for (const l of this.fixedLeaves(a)) if (typeEquals(l.output, b)) opts.push({ w: l.op === 'Id' ? 4 : l.w, ops: [l.op], make: l.make });
-    opts.push({ w: 1, ops: ['Const'], make: () => this.constOf(b) }, { w: 0.004, ops: ['Fail'], make: () => mk('Fail', { message: this.draw.text(), type: b }) });
+    for (const l of this.fixedLeaves(a)) {
+      if (typeEquals(l.output, b)) opts.push({ w: l.op === 'Id' ? 4 : IGNORES_INPUT.has(l.op) ? l.w : 3 * l.w, ops: [l.op], make: l.make });
+    }
+    // A constant throws away whatever computed its input: only a fallback when some leaf keeps the data.
+    const keeps = opts.some((o) => !o.ops.some((op) => IGNORES_INPUT.has(op)));
+    opts.push({ w: keeps ? 0.3 : 1, ops: ['Const'], make: () => this.constOf(b) }, { w: 0.004, ops: ['Fail'], make: () => mk('Fail', { message: this.draw.text(), type: b }) });
     switch (b.kind) {
       case 'List':
-        opts.push({ w: 1, ops: ['Nil'], make: () => mk('Nil', { type: b.elem }) });
+        opts.push({ w: keeps ? 0.3 : 1, ops: ['Nil'], make: () => mk('Nil', { type: b.elem }) });
         break;
       case 'Map':
-        opts.push({ w: 1, ops: ['MapEmpty'], make: () => mk('MapEmpty', { key: b.key, type: b.value }) });
+        opts.push({ w: keeps ? 0.3 : 1, ops: ['MapEmpty'], make: () => mk('MapEmpty', { key: b.key, type: b.value }) });
         break;
       case 'Either':
         if (typeEquals(b.left, a)) opts.push({ w: 2, ops: ['InLeft'], make: () => mk('InLeft', { type: b.right }) });
@@ -975,7 +1132,168 @@ class TermGenerator {
     return opts;
   }
 
+  // --- terms that keep their input -------------------------------------------
+
+  private readonly keepDepths = new Map<string, number>();
+
+  /** The least depth of a term `a -> b` built by `keep` (Infinity if the allowed ops cannot). */
+  private keepDepth(a: Type, b: Type): number {
+    const key = `${this.allowed.size}|${typeKey(a)}|${typeKey(b)}`;
+    let n = this.keepDepths.get(key);
+    if (n === undefined) {
+      n = Infinity;
+      for (const o of this.keepOptions(a, b)) if (o.need < n && o.ops.every((op) => this.allowed.has(op))) n = o.need;
+      this.keepDepths.set(key, n);
+    }
+    return n;
+  }
+
+  /** A term `a -> b` of depth at most `d` whose output depends on its input where the types allow it. Needs `d >= keepDepth(a, b)`. */
+  private keep(a: Type, b: Type, d: number): Term {
+    const usable = this.keepOptions(a, b).filter((o) => o.need <= d && o.ops.every((op) => this.allowed.has(op)));
+    if (usable.length === 0) throw new Error(`no input-keeping term ${showType(a)} -> ${showType(b)} within depth ${d}`);
+    // Prefer the shallow ways: the deep ones are what the random options are for.
+    const best = Math.min(...usable.map((o) => o.need));
+    return this.choose(
+      usable.map((o) => ({ w: (o.need === best ? 3 : 1) * (o.lossy ? 0.3 : 1), ops: o.ops, make: () => o.make(d) })),
+      d,
+      () => `an input-keeping term ${showType(a)} -> ${showType(b)}`,
+    );
+  }
+
+  /**
+   * The ways `keep` builds `a -> b`, each with the depth it needs. Sub-terms
+   * are smaller on one side (a part of `a`, or a part of `b`), so the
+   * recursion through `keepDepth` ends.
+   */
+  private keepOptions(a: Type, b: Type): KeepOption[] {
+    const out: KeepOption[] = [];
+    const sub = (x: Type, y: Type) => this.keepDepth(x, y);
+    const toward = (x: Type, y: Type, depth: number) => this.toward(x, y, depth);
+    if (typeEquals(a, b)) out.push({ need: 1, ops: ['Id'], make: () => leafTerm('Id') });
+    for (const l of this.fixedLeaves(a)) {
+      if (l.op !== 'Id' && !IGNORES_INPUT.has(l.op) && typeEquals(l.output, b)) out.push({ need: 1, lossy: l.op === 'Show' && a.kind === 'String', ops: [l.op], make: l.make });
+    }
+    switch (b.kind) {
+      case 'Unit':
+        out.push({ need: 1, ops: ['Consume'], make: () => leafTerm('Consume') });
+        break;
+      case 'String':
+        // Show escapes everything outside ASCII: text that is already a String should mostly stay raw.
+        if (a.kind !== 'String') out.push({ need: 1, ops: ['Show'], make: () => mk('Show', { type: a }) });
+        break;
+      case 'Int':
+        out.push({ need: 2, lossy: true, ops: ['Compose', 'StrLength', 'Show'], make: () => compose(leafTerm('StrLength'), mk('Show', { type: a })) });
+        break;
+      case 'Bool':
+        if (this.comparisons().length > 0) out.push({ need: 3, lossy: true, ops: ['Compose', 'Fanout', 'Id', 'Const'], make: () => this.compareWithConstant(a) });
+        break;
+      case 'Pair': {
+        const { fst, snd } = b;
+        out.push({ need: 1 + Math.max(sub(a, fst), sub(a, snd)), ops: ['Fanout'], make: (d) => fanout(toward(a, fst, d - 1), toward(a, snd, d - 1)) });
+        break;
+      }
+      case 'Either': {
+        const { left: l, right: r } = b;
+        if (!typeEquals(l, a)) out.push({ need: 1 + sub(a, l), ops: ['Compose', 'InLeft'], make: (d) => compose(mk('InLeft', { type: r }), toward(a, l, d - 1)) });
+        if (!typeEquals(r, a)) out.push({ need: 1 + sub(a, r), ops: ['Compose', 'InRight'], make: (d) => compose(mk('InRight', { type: l }), toward(a, r, d - 1)) });
+        if (typeEquals(l, a)) out.push({ need: 1, ops: ['InLeft'], make: () => mk('InLeft', { type: r }) });
+        if (typeEquals(r, a)) out.push({ need: 1, ops: ['InRight'], make: () => mk('InRight', { type: l }) });
+        break;
+      }
+      case 'Variant':
+        for (const c of b.cases) {
+          if (typeEquals(c.type, a)) out.push({ need: 1, ops: ['Inject'], make: () => mk('Inject', { name: c.name, type: b }) });
+          else out.push({ need: 1 + sub(a, c.type), ops: ['Compose', 'Inject'], make: (d) => compose(mk('Inject', { name: c.name, type: b }), toward(a, c.type, d - 1)) });
+        }
+        break;
+      case 'Record':
+        out.push({
+          need: 1 + Math.max(...b.fields.map((f) => sub(a, f.type))),
+          ops: ['Record'],
+          make: (d) => mk('Record', { fields: Object.fromEntries(b.fields.map((f) => [f.name, toward(a, f.type, d - 1)])) }),
+        });
+        break;
+      case 'List': {
+        const e = b.elem;
+        if (a.kind === 'List') out.push({ need: 1 + sub(a.elem, e), ops: ['ListMap'], make: (d) => mk('ListMap', { body: toward(a.elem, e, d - 1) }) });
+        out.push({
+          need: 2 + sub(a, e),
+          ops: ['Compose', 'Fanout', 'Cons', 'Nil'],
+          make: (d) => compose(leafTerm('Cons'), fanout(toward(a, e, d - 2), mk('Nil', { type: e }))),
+        });
+        break;
+      }
+      case 'Map': {
+        const { key, value } = b;
+        out.push({
+          need: 3 + Math.max(sub(a, key), sub(a, value)),
+          ops: ['Compose', 'Fanout', 'MapInsert', 'MapEmpty'],
+          make: (d) => compose(leafTerm('MapInsert'), fanout(mk('MapEmpty', { key, type: value }), fanout(toward(a, key, d - 3), toward(a, value, d - 3)))),
+        });
+        break;
+      }
+      default:
+        unreachable(b);
+    }
+    switch (a.kind) {
+      case 'Pair':
+        out.push(
+          { need: 1 + sub(a.fst, b), ops: ['Compose', 'Fst'], make: (d) => compose(toward(a.fst, b, d - 1), leafTerm('Fst')) },
+          { need: 1 + sub(a.snd, b), ops: ['Compose', 'Snd'], make: (d) => compose(toward(a.snd, b, d - 1), leafTerm('Snd')) },
+        );
+        break;
+      case 'Either':
+        out.push({
+          need: 2 + Math.max(sub(a.left, b), sub(a.right, b)),
+          ops: ['Compose', 'Merge', 'Case'],
+          make: (d) => compose(leafTerm('Merge'), mk('Case', { left: toward(a.left, b, d - 2), right: toward(a.right, b, d - 2) })),
+        });
+        break;
+      case 'Variant':
+        out.push({
+          need: 1 + Math.max(...a.cases.map((c) => sub(c.type, b))),
+          ops: ['Match'],
+          make: (d) => mk('Match', { cases: Object.fromEntries(a.cases.map((c) => [c.name, toward(c.type, b, d - 1)])) }),
+        });
+        break;
+      case 'Record':
+        for (const f of a.fields) out.push({ need: 1 + sub(f.type, b), ops: ['Compose', 'Field'], make: (d) => compose(toward(f.type, b, d - 1), mk('Field', { name: f.name })) });
+        break;
+      case 'Unit':
+      case 'Int':
+      case 'Bool':
+      case 'String':
+      case 'List':
+      case 'Map':
+        break;
+      default:
+        unreachable(a);
+    }
+    return out;
+  }
+
   // --- idioms ----------------------------------------------------------------
+
+  private comparisons(): Op[] {
+    return (['Equal', 'Lt', 'Le', 'Gt', 'Ge'] as const).filter((op) => this.allowed.has(op));
+  }
+
+  /** `Compose(cmp, Fanout(Id, Const v))` or the reverse, `a -> Bool`. */
+  private compareWithConstant(a: Type): Term {
+    const op = this.draw.pick(this.comparisons());
+    const both = [leafTerm('Id'), this.constOf(a)];
+    if (this.draw.chance(0.5)) both.reverse();
+    return compose(leafTerm(op), fanout(both[0], both[1]));
+  }
+
+  /** `Fst`/`Snd`/`Field` steps (at most `d`, at most 3) from `a` down to a part of type `b`. */
+  private projection(a: Type, b: Type, d: number): Term | undefined {
+    const paths = partPaths(a, b, Math.min(d, 3));
+    if (paths.length === 0) return undefined;
+    const steps = this.draw.pick(paths);
+    return steps.reduce((inner: Term | undefined, step) => (inner ? compose(step, inner) : step), undefined);
+  }
 
   /**
    * A countdown loop `a -> b` over loop state `(Int, a)`: usually a few
@@ -1027,11 +1345,11 @@ class TermGenerator {
     const parts = components(a);
     const options: Option<Type>[] = [
       { w: 3, ops: [], make: () => Int },
-      { w: 2, ops: [], make: () => Bool },
-      { w: 2, ops: [], make: () => Str },
-      { w: 1, ops: [], make: () => Unit },
+      { w: 1, ops: [], make: () => Bool },
+      { w: 3, ops: [], make: () => Str },
+      { w: 0.3, ops: [], make: () => Unit },
       { w: 2, ops: [], make: () => this.state },
-      { w: typeSize(a) <= MAX_TYPE_SIZE ? 1 : 0, ops: [], make: () => a },
+      { w: typeSize(a) <= MAX_TYPE_SIZE ? 1.5 : 0, ops: [], make: () => a },
       { w: parts.length > 0 ? 2 : 0, ops: [], make: () => this.draw.pick(parts) },
       { w: 4, ops: [], make: () => this.draw.type() },
     ];
@@ -1092,6 +1410,49 @@ const APPLY_OPS = [
 
 /** Loop types whose values have a bounded size. */
 const BOUNDED_LOOP_TYPES: readonly Type[] = [Int, Bool, Unit, pair(Int, Bool), either(Unit, Int), either(Int, pair(Bool, Int)), variant({ A: Int, B: Unit })];
+
+/** The ways down from `a` to a part of type `b` (not `a` itself), each a list of one-node steps applied first to last. */
+function partPaths(a: Type, b: Type, maxSteps: number): Term[][] {
+  const found: Term[][] = [];
+  const walk = (t: Type, steps: Term[]): void => {
+    if (steps.length > 0 && typeEquals(t, b)) found.push(steps);
+    if (steps.length === maxSteps) return;
+    if (t.kind === 'Pair') {
+      walk(t.fst, [...steps, leafTerm('Fst')]);
+      walk(t.snd, [...steps, leafTerm('Snd')]);
+    } else if (t.kind === 'Record') {
+      for (const f of t.fields) walk(f.type, [...steps, mk('Field', { name: f.name })]);
+    }
+  };
+  walk(a, []);
+  return found;
+}
+
+const hasPart = (a: Type, b: Type, maxSteps: number): boolean => partPaths(a, b, maxSteps).length > 0;
+
+interface KeepOption {
+  readonly need: number;
+  /** Keeps little of the input (a length, a comparison): used when nothing better fits. */
+  readonly lossy?: boolean;
+  readonly ops: readonly Op[];
+  readonly make: (d: number) => Term;
+}
+
+const typeKeys = new WeakMap<Type, string>();
+function typeKey(t: Type): string {
+  let k = typeKeys.get(t);
+  if (k === undefined) {
+    k = JSON.stringify(typeToJson(t));
+    typeKeys.set(t, k);
+  }
+  return k;
+}
+
+/** Leaves whose output does not depend on their input. */
+const IGNORES_INPUT: ReadonlySet<Op> = new Set<Op>(['Const', 'Fail', 'Bool', 'Nil', 'MapEmpty', 'Consume', 'Int', 'Get']);
+
+const STRING_OPS: readonly (typeof APPLY_OPS)[number][] = ['Split', 'Split', 'Slice', 'Slice', 'StrLength', 'Concat', 'ParseInt'];
+const INT_OPS: readonly (typeof APPLY_OPS)[number][] = ['Incr', 'Decr', 'Neg', 'Add', 'Sub', 'Mul', 'Div', 'Mod', 'ShowInt'];
 
 const UNLEFT_COUNTDOWN_OPS: readonly Op[] = ['Unleft', 'Compose', 'Merge', 'Case', 'Fanout', 'Id', 'First', 'Decr', 'If', 'InLeft', 'InRight', 'Le', 'Fst', 'Const'];
 
