@@ -4,11 +4,12 @@
 // keeps the count and adds reset, the upgrade to v3 migrates the state to
 // (Int, Bool) and adds toggle. Every reply is checked against WIRE.md, on
 // both engines. Without --insecure-upgrades the same upgrade is refused on
-// the item port and nothing changes.
+// the item port and nothing changes. An in-band upgrade pipelined between
+// items on one connection cuts exactly at its place in that connection.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterV1Pipeline } from '../examples/counter/index.ts';
-import { seedRequest } from '../runtime/client.ts';
+import { LineClient, seedRequest } from '../runtime/client.ts';
 import { type Service, startService } from '../runtime/service.ts';
 import type { StageEngine } from '../runtime/stage-worker.ts';
 
@@ -94,5 +95,47 @@ describe('without --insecure-upgrades', () => {
     expect(reply).toMatch(/^UpgradeFailed "counter" "live upgrades are not supported on the item port: .*admin channel/);
     expect(await seedRequest('127.0.0.1', service.port, item('Left ()'))).toBe('Item "Left 1"');
     expect(service.coordinator.history('counter')!.length).toBe(1);
+  });
+});
+
+describe('an in-band upgrade in the middle of a pipelined connection', () => {
+  let service: Service;
+  beforeAll(async () => {
+    service = await startService(counterV1Pipeline.spec, { engine: 'wasm', syntax: 'seed', port: 0, insecureUpgrades: true });
+  });
+  afterAll(async () => {
+    await service.shutdown();
+  });
+
+  it('cuts exactly where the upgrade stands in the connection: messages before it run on v1, after it on v2', async () => {
+    const client = await LineClient.connect('127.0.0.1', service.port);
+    const lines = ['Item "Right ()"', 'Item "Left ()"', UPGRADE_V2, 'Item "Right (Left ())"', 'Item "Left ()"', 'Item "Right (Left ())"', 'Item "Bad"'];
+    // One write: the server reads the lines after the upgrade only once the upgrade is admitted.
+    const replies = await Promise.all(lines.map((line) => client.request(line)));
+    expect(replies).toEqual([
+      'Item "Right ()"',
+      'Item "Left 1"',
+      'UpgradeSucceeded "counter"',
+      'Item "Right (Left 1)"',
+      'Item "Left ()"',
+      'Item "Right (Left 0)"',
+      'Error "Read: no parse as Either () (Either () ())"',
+    ]);
+    await client.close();
+  });
+
+  it('takes the JSON form of an in-band upgrade on a JSON port too', async () => {
+    const json = await startService(counterV1Pipeline.spec, { engine: 'interp', syntax: 'json', port: 0, insecureUpgrades: true });
+    try {
+        const client = await LineClient.connect('127.0.0.1', json.port);
+      const upgrade = { Upgrade: { stage: 'counter', oldState: 'Bool', newState: 'Int', newInput: 'String', newOutput: 'String', newStateMachine: { op: 'Id' }, stateMigration: { op: 'Id' } } };
+      expect(JSON.parse(await client.request(JSON.stringify(upgrade)))).toEqual({ UpgradeFailed: { stage: 'counter', reason: 'old state type is Int, not Bool' } });
+      const identity = { Upgrade: { ...upgrade.Upgrade, oldState: 'Int' } };
+      expect(JSON.parse(await client.request(JSON.stringify(identity)))).toEqual({ UpgradeSucceeded: 'counter' });
+      expect(await client.request('{"Item":"anything"}')).toBe('{"Item":"anything"}');
+      await client.close();
+    } finally {
+      await json.shutdown();
+    }
   });
 });
