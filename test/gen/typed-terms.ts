@@ -10,7 +10,12 @@
 //   forward(a, d)    picks any op applicable to input type `a`; its output type follows.
 //   toward(a, b, d)  builds a term `a -> b` for a given `b` (needed by If, Case/Merge,
 //                    Match, Fold, Unleft, Put, ...): constructs `b`, destructs `a`, or
-//                    goes forward and aims again.
+//                    goes forward and aims again. Near the depth or node limit it
+//                    prefers `keep`: a term whose output still depends on its input
+//                    (a projection, Show, Fanout of kept parts, …) over a constant,
+//                    because a value that is thrown away cannot show an engine bug.
+// Drawn values (constants, inputs, states) have a quarter of their ints and
+// strings moved onto edges (INT_MAX, 2^31, astral characters, quotes, NUL).
 // Choices are fast-check draws (`fc.gen()`) and the cheapest option of every
 // choice comes first, so shrinking a draw towards 0 shrinks the term.
 //
