@@ -77,10 +77,16 @@ export class AdminServer {
     return new AdminServer(server, coordinator, options.host, port, options.token, options.maxLineBytes ?? 64 << 20);
   }
 
-  /** Stops accepting and closes every admin connection (a request being answered finishes first). */
+  /** Stops accepting and ends every admin connection; one that does not close within a second is destroyed. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+      const timer = setTimeout(() => {
+        for (const s of this.sockets) s.destroy();
+      }, 1000);
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
       for (const s of this.sockets) s.end();
     });
     return this.closing;
