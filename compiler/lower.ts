@@ -26,7 +26,7 @@
 
 import binaryen from 'binaryen';
 import type { Typed } from './typecheck.ts';
-import type { Term, TermOf } from './terms.ts';
+import { type Term, type TermOf, termSize } from './terms.ts';
 import { type Type, showType, typeToJson, unreachableKind } from './types.ts';
 import { INT_MAX, INT_MIN, PMap, type ListValue, type PairValue, type RecordValue, type TaggedValue, type Value } from './values.ts';
 import { LAYOUT_VERSION } from './layout.ts';
@@ -137,6 +137,9 @@ function runtime(): Runtime {
 
 const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt;
 
+/** Binaryen passes over the step function: mostly cleaning up the locals that symbolic values leave. */
+const STEP_PASSES = ['optimize-instructions', 'precompute', 'simplify-locals', 'vacuum', 'merge-blocks', 'remove-unused-brs', 'coalesce-locals', 'simplify-locals', 'optimize-instructions', 'vacuum', 'reorder-locals', 'remove-unused-names', 'merge-blocks'];
+
 const GENERATED_FUNCTIONS = ['step', 'init', 'setState', 'getState', 'collect'];
 
 /**
@@ -207,7 +210,7 @@ function generate(typed: Typed, stateType: Type, options: LowerOptions, rt: Runt
     if (options.optimize !== false) {
       binaryen.setOptimizeLevel(2);
       binaryen.setShrinkLevel(0);
-      m.runPassesOnFunction('step', ['simplify-locals', 'vacuum', 'merge-blocks', 'remove-unused-brs', 'coalesce-locals', 'simplify-locals', 'vacuum', 'reorder-locals', 'remove-unused-names', 'merge-blocks']);
+      m.runPassesOnFunction('step', STEP_PASSES);
     }
     if (options.validate && !m.validate()) throw new Error('internal error: the generated module does not validate');
     return { m, heapStart };
@@ -478,6 +481,10 @@ function pointerMask(types: readonly Type[]): number {
  * expression for it each time it is used (a constant, a local, or one load from a local), `c` is
  * its value when it is a constant. `sum` is an Either/variant whose tag is only known at run time:
  * `alts[i]` is the payload when the tag is i, and may only be used where the tag is known to be i.
+ * `cases` is a value that control flow has not joined yet (after If, Match, Merge): it is
+ * `branches[i]` when the local `tagLocal` is i, and the same discipline applies. Its consumer is
+ * lowered once per branch when it is small (so Case-of-If or an Unleft loop's exit test resolves
+ * statically in each branch), else the branches are joined into a shape first.
  */
 type Sym =
   | { readonly k: 'unit' }
@@ -485,7 +492,8 @@ type Sym =
   | { readonly k: 'pair'; readonly fst: Sym; readonly snd: Sym }
   | { readonly k: 'inj'; readonly tag: number; readonly payload: Sym }
   | { readonly k: 'sum'; readonly tagLocal: number; readonly alts: readonly Sym[] }
-  | { readonly k: 'rec'; readonly fields: readonly Sym[] };
+  | { readonly k: 'rec'; readonly fields: readonly Sym[] }
+  | { readonly k: 'cases'; readonly tagLocal: number; readonly branches: readonly Sym[] };
 
 const UNIT: Sym = { k: 'unit' };
 
@@ -494,6 +502,47 @@ function altTypes(t: Type): readonly Type[] {
   if (t.kind === 'Either') return [t.left, t.right];
   if (t.kind === 'Variant') return t.cases.map((c) => c.type);
   throw new Error(`internal error: ${showType(t)} is not a sum`);
+}
+
+/** Whether every leaf of `s` is a constant or a local (so reading it can never trap, whatever the tags). */
+function readsOnlyLocals(s: Sym): boolean {
+  switch (s.k) {
+    case 'unit':
+      return true;
+    case 'val':
+      return s.c !== undefined || s.local !== undefined;
+    case 'pair':
+      return readsOnlyLocals(s.fst) && readsOnlyLocals(s.snd);
+    case 'rec':
+      return s.fields.every(readsOnlyLocals);
+    case 'inj':
+      return readsOnlyLocals(s.payload);
+    case 'sum':
+      return s.alts.every(readsOnlyLocals);
+    case 'cases':
+      return false;
+    default:
+      return unreachableKind(s);
+  }
+}
+
+/** Leaves of a tree of `cases` (1 for anything else): how many copies a consumer lowered per branch makes. */
+function leafCount(s: Sym): number {
+  return s.k === 'cases' ? s.branches.reduce((n, b) => n + leafCount(b), 0) : 1;
+}
+
+/** Nodes lowered in all, at most, when a consumer of a `cases` is lowered once per branch. */
+const DUPLICATE_BUDGET = 64;
+const MAX_CASES_LEAVES = 8;
+
+const sizes = new WeakMap<Term, number>();
+function sizeOf(t: Term): number {
+  let n = sizes.get(t);
+  if (n === undefined) {
+    n = termSize(t);
+    sizes.set(t, n);
+  }
+  return n;
 }
 
 function tagName(t: Type, tag: number): string {
@@ -657,9 +706,28 @@ class StepBuilder {
         });
         return m.local.get(result, i64);
       }
+      case 'cases': {
+        const result = this.newLocal(i64);
+        this.switchTag(s.tagLocal, s.branches.length, (i) => this.emit(m.local.set(result, this.word(s.branches[i], t))));
+        return m.local.get(result, i64);
+      }
       default:
         return unreachableKind(s);
     }
+  }
+
+  /** Joins a `cases` into a fresh shape (one assignment per branch). */
+  private materialize(s: Sym & { k: 'cases' }, t: Type): Sym {
+    const shape = this.shape(t);
+    this.assignGo(shape, s, t);
+    return shape;
+  }
+
+  /** Calls `use` on each branch of a `cases` (under its tag), or on `s` itself. */
+  private dispatch(s: Sym, t: Type, use: (concrete: Sym) => void): void {
+    if (s.k !== 'cases') return use(s);
+    if (leafCount(s) > MAX_CASES_LEAVES * 2) return use(this.materialize(s, t));
+    this.switchTag(s.tagLocal, s.branches.length, (i) => this.dispatch(s.branches[i], t, use));
   }
 
   private tupleWord(words: ExpressionRef[], types: readonly Type[]): ExpressionRef {
@@ -703,6 +771,7 @@ class StepBuilder {
   }
 
   private pairOf(s: Sym, t: Type): [Sym, Sym] {
+    if (s.k === 'cases') s = this.materialize(s, t);
     if (s.k === 'pair') return [s.fst, s.snd];
     if (s.k !== 'val' || t.kind !== 'Pair') throw new Error(`internal error: ${s.k} symbol as a pair`);
     const p = this.atomic(s);
@@ -710,6 +779,7 @@ class StepBuilder {
   }
 
   private recordOf(s: Sym, t: Type): readonly Sym[] {
+    if (s.k === 'cases') s = this.materialize(s, t);
     if (s.k === 'rec') return s.fields;
     if (s.k !== 'val' || t.kind !== 'Record') throw new Error(`internal error: ${s.k} symbol as a record`);
     const p = this.atomic(s);
@@ -719,6 +789,7 @@ class StepBuilder {
 
   /** An Either/variant as a static tag (inj) or a tag in a local with one payload per tag (sum). */
   private sumOf(s: Sym, t: Type): (Sym & { k: 'inj' }) | (Sym & { k: 'sum' }) {
+    if (s.k === 'cases') s = this.materialize(s, t);
     if (s.k === 'inj' || s.k === 'sum') return s;
     if (s.k !== 'val') throw new Error(`internal error: ${s.k} symbol as a sum`);
     const p = this.atomic(s);
@@ -774,13 +845,51 @@ class StepBuilder {
    */
   private assign(shape: Sym, s: Sym, t: Type, viaTemps: boolean): void {
     if (!viaTemps) return this.assignGo(shape, s, t);
-    const temp = this.shape(t);
-    this.assignGo(temp, s, t);
-    this.assignGo(shape, temp, t);
+    this.assignGo(shape, this.snapshot(s, t), t);
+  }
+
+  /**
+   * `s` with every leaf read into a fresh local now, keeping its structure (a static tag stays
+   * static). A sum whose payloads load from memory may only read them under its tag: that one
+   * goes through a shape, where the reads are guarded.
+   */
+  private snapshot(s: Sym, t: Type): Sym {
+    switch (s.k) {
+      case 'unit':
+        return s;
+      case 'val':
+        return s.c !== undefined ? s : this.bind(s.e());
+      case 'pair':
+        return { k: 'pair', fst: this.snapshot(s.fst, this.fstType(t)), snd: this.snapshot(s.snd, this.sndType(t)) };
+      case 'rec': {
+        if (t.kind !== 'Record') throw new Error('internal error: record symbol at ' + showType(t));
+        return { k: 'rec', fields: s.fields.map((f, i) => this.snapshot(f, t.fields[i].type)) };
+      }
+      case 'inj':
+        return { k: 'inj', tag: s.tag, payload: this.snapshot(s.payload, altTypes(t)[s.tag]) };
+      case 'sum': {
+        if (s.alts.every(readsOnlyLocals)) {
+          const tagLocal = this.newLocal(i32);
+          this.emit(this.m.local.set(tagLocal, this.m.local.get(s.tagLocal, i32)));
+          return { k: 'sum', tagLocal, alts: s.alts.map((a, i) => this.snapshot(a, altTypes(t)[i])) };
+        }
+        const temp = this.shape(t);
+        this.assignGo(temp, s, t);
+        return temp;
+      }
+      case 'cases':
+        return this.materialize(s, t);
+      default:
+        return unreachableKind(s);
+    }
   }
 
   private assignGo(shape: Sym, s: Sym, t: Type): void {
     const m = this.m;
+    if (s.k === 'cases') {
+      this.switchTag(s.tagLocal, s.branches.length, (i) => this.assignGo(shape, s.branches[i], t));
+      return;
+    }
     switch (shape.k) {
       case 'unit':
         return;
@@ -813,17 +922,11 @@ class StepBuilder {
         return;
       }
       case 'inj':
-        throw new Error('internal error: an inj symbol is not a shape');
+      case 'cases':
+        throw new Error(`internal error: a ${shape.k} symbol is not a shape`);
       default:
         return unreachableKind(shape);
     }
-  }
-
-  /** Runs one branch per outcome and joins their results in a fresh shape of type `t`. */
-  private join(t: Type, emitSwitch: (branch: (result: () => Sym) => void) => void): Sym {
-    const result = this.shape(t);
-    emitSwitch((produce) => this.assign(result, produce(), t, false));
-    return result;
   }
 
   // --- terms ---
@@ -837,6 +940,18 @@ class StepBuilder {
     const term = node.term;
     const inT = node.input;
     const outT = node.output;
+    if (x.k === 'cases' && term.op !== 'Id' && term.op !== 'Compose') {
+      const leaves = leafCount(x);
+      if (leaves <= MAX_CASES_LEAVES && sizeOf(term) * leaves <= DUPLICATE_BUDGET) {
+        const branches: Sym[] = [];
+        const input = x;
+        this.switchTag(input.tagLocal, input.branches.length, (i) => {
+          branches[i] = this.lower(node, input.branches[i]);
+        });
+        return { k: 'cases', tagLocal: input.tagLocal, branches };
+      }
+      x = this.materialize(x, inT);
+    }
     switch (term.op) {
       case 'Id':
         return x;
@@ -864,10 +979,12 @@ class StepBuilder {
       case 'Case': {
         const s = this.sumOf(x, inT);
         if (s.k === 'inj') return { k: 'inj', tag: s.tag, payload: this.lower(this.childOf(node, s.tag), s.payload) };
-        const outTypes = altTypes(outT);
-        const shapes = outTypes.map((ty) => this.shape(ty));
-        this.switchTag(s.tagLocal, 2, (tag) => this.assign(shapes[tag], this.lower(this.childOf(node, tag), s.alts[tag]), outTypes[tag], false));
-        return { k: 'sum', tagLocal: s.tagLocal, alts: shapes };
+        // Each branch's result is read only under the same tag: no join needed.
+        const alts: Sym[] = [];
+        this.switchTag(s.tagLocal, 2, (tag) => {
+          alts[tag] = this.lower(this.childOf(node, tag), s.alts[tag]);
+        });
+        return { k: 'sum', tagLocal: s.tagLocal, alts };
       }
       case 'Fanout': {
         const a = this.lower(this.childOf(node, 0), x);
@@ -892,12 +1009,18 @@ class StepBuilder {
       case 'If': {
         const [a, flag] = this.pairOf(x, inT);
         if (flag.k === 'val' && flag.c !== undefined) return this.lower(this.childOf(node, flag.c !== 0n ? 0 : 1), a);
-        const cond = m.i32.wrap((flag as Sym & { k: 'val' }).e());
-        return this.join(outT, (branch) => {
-          const yes = this.block(() => branch(() => this.lower(this.childOf(node, 0), a)));
-          const no = this.block(() => branch(() => this.lower(this.childOf(node, 1), a)));
-          this.emit(m.if(cond, yes, no));
+        const tagLocal = this.newLocal(i32);
+        this.emit(m.local.set(tagLocal, m.i64.ne(this.word(flag, { kind: 'Bool' }), m.i64.const(0n))));
+        let onTrue: Sym = UNIT;
+        let onFalse: Sym = UNIT;
+        const yes = this.block(() => {
+          onTrue = this.lower(this.childOf(node, 0), a);
         });
+        const no = this.block(() => {
+          onFalse = this.lower(this.childOf(node, 1), a);
+        });
+        this.emit(m.if(m.local.get(tagLocal, i32), yes, no));
+        return { k: 'cases', tagLocal, branches: [onFalse, onTrue] };
       }
       case 'Bool':
         return this.constant(term.value ? 1n : 0n);
@@ -968,7 +1091,7 @@ class StepBuilder {
       case 'Merge': {
         const s = this.sumOf(x, inT);
         if (s.k === 'inj') return s.payload;
-        return this.join(outT, (branch) => this.switchTag(s.tagLocal, 2, (tag) => branch(() => s.alts[tag])));
+        return { k: 'cases', tagLocal: s.tagLocal, branches: s.alts };
       }
       case 'Distr': {
         const [a, e] = this.pairOf(x, inT);
@@ -1060,8 +1183,11 @@ class StepBuilder {
       case 'Match': {
         const s = this.sumOf(x, inT);
         if (s.k === 'inj') return this.lower(this.childOf(node, s.tag), s.payload);
-        const n = altTypes(inT).length;
-        return this.join(outT, (branch) => this.switchTag(s.tagLocal, n, (tag) => branch(() => this.lower(this.childOf(node, tag), s.alts[tag]))));
+        const results: Sym[] = [];
+        this.switchTag(s.tagLocal, altTypes(inT).length, (tag) => {
+          results[tag] = this.lower(this.childOf(node, tag), s.alts[tag]);
+        });
+        return { k: 'cases', tagLocal: s.tagLocal, branches: results };
       }
       case 'Const':
         return this.constSym(term.type, term.value);
@@ -1214,7 +1340,7 @@ class StepBuilder {
     const top = this.label('unleft_loop');
     const loopBody = this.block(() => {
       this.fuelStep();
-      const r = this.sumOf(this.lower(body, v), bodyOut);
+      const out = this.lower(body, v);
       const [bType] = altTypes(bodyOut);
       const done = (payload: Sym) => {
         this.assign(result, payload, bType, false);
@@ -1224,12 +1350,16 @@ class StepBuilder {
         this.assign(v, { k: 'inj', tag: 1, payload }, loopType, true);
         this.emit(m.br(top));
       };
-      if (r.k === 'inj') {
-        if (r.tag === 0) done(r.payload);
-        else again(r.payload);
-      } else {
-        this.switchTag(r.tagLocal, 2, (tag) => (tag === 0 ? done(r.alts[0]) : again(r.alts[1])));
-      }
+      // Per branch of the body's result: where its tag is static, the exit test disappears.
+      this.dispatch(out, bodyOut, (concrete) => {
+        const r = this.sumOf(concrete, bodyOut);
+        if (r.k === 'inj') {
+          if (r.tag === 0) done(r.payload);
+          else again(r.payload);
+        } else {
+          this.switchTag(r.tagLocal, 2, (tag) => (tag === 0 ? done(r.alts[0]) : again(r.alts[1])));
+        }
+      });
     });
     void cType;
     this.emit(m.block(exit, [m.loop(top, loopBody)], none));

@@ -1,5 +1,5 @@
-// Differential property, part 2 of 2 (the property and its options: wasm-differential-run.ts).
+// Differential property, part 2 of 4 (the property and its options: wasm-differential-run.ts).
 
 import { runDifferential } from './wasm-differential-run.ts';
 
-runDifferential(2, 2);
+runDifferential(2, 4);

@@ -9,10 +9,10 @@
 // extended texts and garbage). Fuel comes from the generator (a third of the cases get 0-40 steps,
 // so OUT_OF_FUEL is common); constants and inputs favour the ends of the Int range.
 //
-// The 1,000 terms of a run are split over two test files (wasm-differential-1/-2.test.ts) so the
+// The 1,000 terms of a run are split over four test files (wasm-differential-1..4.test.ts) so the
 // two cores run them in parallel and each file stays well under 30 s.
 // Replay a failure: SMWASM_PROPERTY_SEED=<seed printed by fast-check> npx vitest run test/wasm-differential-1.test.ts
-// More terms: SMWASM_WASM_TERMS=5000 (default 1000 per run, shared by the two files).
+// More terms: SMWASM_WASM_TERMS=5000 (default 1000 per run, shared by the four files).
 
 import * as fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';

@@ -1,0 +1,158 @@
+;; ComposeU (ComposeU (ShowU (UTEither UTInt UTUnit)) (CaseU GetU (ComposeU (ComposeU PutU IncrU) GetU))) (ReadU (UTEither UTUnit UTUnit))
+;; Int; String -> String
+(module
+ (type $0 (func (result i32)))
+ (type $1 (func (param i64 i32) (result i64)))
+ (type $2 (func))
+ (type $3 (func (param i32) (result i32)))
+ (type $4 (func (param i32 i32 i32) (result i64)))
+ (type $5 (func (param i64 i32 i32) (result i64)))
+ (type $6 (func (param i64 i32) (result i32)))
+ (type $7 (func (param i32 i32 i64) (result i32)))
+ (type $8 (func (param i32)))
+ (type $9 (func (param i32 i32)))
+ (import "env" "memory" (memory $memory 1))
+ (import "rt" "rtDecode" (func $rtDecode (param i32 i32 i32) (result i64)))
+ (import "rt" "rtRead" (func $rtRead (param i64 i32 i32) (result i64)))
+ (import "rt" "rtAlloc" (func $rtAlloc (param i32) (result i32)))
+ (import "rt" "rtShow" (func $rtShow (param i64 i32) (result i64)))
+ (import "rt" "rtEncode" (func $rtEncode (param i64 i32) (result i32)))
+ (import "rt" "rtCommit" (func $rtCommit (param i64 i32) (result i64)))
+ (import "rt" "rtInit" (func $rtInit (param i32)))
+ (import "rt" "rtCollect" (func $rtCollect (param i64 i32) (result i64)))
+ (import "rt" "rtBegin" (func $rtBegin (param i32) (result i32)))
+ (import "rt" "rtAbort" (func $rtAbort))
+ (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
+ (import "rt" "rtErrorCode" (func $rtErrorCode (result i32)))
+ (import "rt" "rtErrorMessage" (func $rtErrorMessage (result i32)))
+ (import "rt" "rtHeapUsed" (func $rtHeapUsed (result i32)))
+ (import "rt" "rtLiveBytes" (func $rtLiveBytes (result i32)))
+ (import "rt" "rtCollections" (func $rtCollections (result i32)))
+ (global $state (mut i64) (i64.const 0))
+ (data $0 (i32.const 1984) "\03\00\00\00\00\00\00\00\05\00\00\00\c4\07\00\00\c4\07\00\00\00\00\00\00\f1\00\00\00\1e\00\00\00Read: no parse as Either () ()\00\00\03\00\00\00\01\00\00\00\00\00\00\00\00\00\00\00\01\00\00\00\05\00\00\00\10\08\00\00\c4\07\00\00")
+ (export "init" (func $init))
+ (export "step" (func $step))
+ (export "setState" (func $setState))
+ (export "getState" (func $getState))
+ (export "collect" (func $collect))
+ (export "begin" (func $rtBegin))
+ (export "abort" (func $rtAbort))
+ (export "encodedLength" (func $rtEncodedLength))
+ (export "errorCode" (func $rtErrorCode))
+ (export "errorMessage" (func $rtErrorMessage))
+ (export "heapUsed" (func $rtHeapUsed))
+ (export "liveBytes" (func $rtLiveBytes))
+ (export "collections" (func $rtCollections))
+ (func $step (param $0 i32) (param $1 i32) (param $2 i64) (result i32)
+  (local $3 i64)
+  (local.set $2
+   (global.get $state)
+  )
+  (if
+   (local.tee $0
+    (i32.load offset=4
+     (i32.wrap_i64
+      (call $rtRead
+       (call $rtDecode
+        (local.get $0)
+        (local.get $1)
+        (i32.const 1984)
+       )
+       (i32.const 1992)
+       (i32.const 2008)
+      )
+     )
+    )
+   )
+   (then
+    (local.set $2
+     (i64.add
+      (local.get $2)
+      (i64.const 1)
+     )
+    )
+   )
+   (else
+    (local.set $3
+     (local.get $2)
+    )
+   )
+  )
+  (local.set $0
+   (call $rtEncode
+    (call $rtShow
+     (if (result i64)
+      (local.get $0)
+      (then
+       (i64.const 2048)
+      )
+      (else
+       (i32.store
+        (local.tee $0
+         (call $rtAlloc
+          (i32.const 16)
+         )
+        )
+        (i32.const 3)
+       )
+       (i32.store offset=4
+        (local.get $0)
+        (i32.const 0)
+       )
+       (i64.store offset=8
+        (local.get $0)
+        (local.get $3)
+       )
+       (i64.extend_i32_u
+        (local.get $0)
+       )
+      )
+     )
+     (i32.const 2068)
+    )
+    (i32.const 1984)
+   )
+  )
+  (global.set $state
+   (call $rtCommit
+    (local.get $2)
+    (i32.const 0)
+   )
+  )
+  (local.get $0)
+ )
+ (func $init
+  (call $rtInit
+   (i32.const 2080)
+  )
+  (global.set $state
+   (i64.const 0)
+  )
+ )
+ (func $setState (param $0 i32) (param $1 i32)
+  (global.set $state
+   (call $rtCollect
+    (call $rtDecode
+     (local.get $0)
+     (local.get $1)
+     (i32.const 2064)
+    )
+    (i32.const 0)
+   )
+  )
+ )
+ (func $getState (result i32)
+  (call $rtEncode
+   (global.get $state)
+   (i32.const 2064)
+  )
+ )
+ (func $collect
+  (global.set $state
+   (call $rtCollect
+    (global.get $state)
+    (i32.const 0)
+   )
+  )
+ )
+)
