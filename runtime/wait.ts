@@ -80,6 +80,20 @@ function sleepUntilReady(slot: SleepSlot, timeoutMs: number): void {
 type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 const atomicsWaitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): WaitAsyncResult }).waitAsync;
 
+/**
+ * Atomics.waitAsync that keeps the process alive while it waits: a pending
+ * waitAsync alone does not hold Node's event loop open (measured: the process
+ * exits under it with an unsettled promise, even before its own timeout), so
+ * a timer stays armed until it settles.
+ */
+function waitAsyncAlive(words: Int32Array, index: number, value: number, timeoutMs: number): Promise<unknown> | null {
+  const r = atomicsWaitAsync(words, index, value, timeoutMs);
+  if (!r.async) return null;
+  const timer = setInterval(keepAlive, 1000 + timeoutMs);
+  return r.value.finally(() => clearInterval(timer));
+}
+const keepAlive = () => {};
+
 /** Sleeps with Atomics.waitAsync: the event loop runs on while the other side works. */
 export class SleepAsync implements AsyncWait {
   readonly name = 'SleepAsync';
@@ -91,8 +105,8 @@ export class SleepAsync implements AsyncWait {
       // Publishes: this side may be asleep on `word`; the other side's next publish must notify.
       Atomics.store(words, flag, 1);
       if (slot.ready()) break;
-      const r = atomicsWaitAsync(words, word, seen, this.timeoutMs);
-      if (r.async) await r.value;
+      const woken = waitAsyncAlive(words, word, seen, this.timeoutMs);
+      if (woken !== null) await woken;
     }
     // Publishes: awake, no notify needed.
     Atomics.store(words, flag, 0);
@@ -123,8 +137,8 @@ export async function sleepOnce(slot: SleepSlot, timeoutMs: number): Promise<voi
   // Publishes: this side may be asleep on `word`; the other side's next publish must notify.
   Atomics.store(words, flag, 1);
   if (!slot.ready()) {
-    const r = atomicsWaitAsync(words, word, seen, timeoutMs);
-    if (r.async) await r.value;
+    const woken = waitAsyncAlive(words, word, seen, timeoutMs);
+    if (woken !== null) await woken;
   }
   // Publishes: awake, no notify needed.
   Atomics.store(words, flag, 0);
