@@ -2,12 +2,11 @@
 // upgrade as one request of three stages, migrations that fail on purpose,
 // and a reimplementation of counter v1 with another hash.
 
-import { erase, fail, id, machine, pipe, ty } from '../compiler/edsl.ts';
+import { erase, fail, id, machine, mapOf, pipe, ty } from '../compiler/edsl.ts';
 import type { PipelineSpec } from '../compiler/pipeline.ts';
 import { type Term, termFromJson } from '../compiler/terms.ts';
 import { Int, Str, type Type, typeToJson, Unit } from '../compiler/types.ts';
 import type { StageUpgrade, UpgradeRequest } from '../compiler/upgrade.ts';
-import { mapOf } from '../compiler/edsl.ts';
 import { InputV1, OutputV1 } from '../examples/counter/v1.ts';
 import {
   Answer,
