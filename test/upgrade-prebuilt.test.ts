@@ -2,9 +2,11 @@
 // byte the server's own build of the same typechecked terms: the server
 // compiles anyway and compares, so it never runs Wasm it did not build. A
 // module with one byte changed, or one for a stage the upgrade does not
-// touch, is refused and nothing changes.
+// touch, is refused and nothing changes. The prebuilt.json that
+// `buildBundle` (smwasm build) writes for an upgrade is accepted as it is.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBundle, PREBUILT_FILE } from '../compiler/bundle.ts';
 import { typecheck, typecheckMigration } from '../compiler/typecheck.ts';
 import { Int, Str, Unit } from '../compiler/types.ts';
 import { upgradeRequestToJson } from '../compiler/upgrade.ts';
@@ -53,6 +55,16 @@ describe('prebuilt Wasm in an upgrade request', () => {
   it('accepts modules identical to its own build', async () => {
     expect(await upgrade([{ stage: 'counter', machine: base64(machine), migration: base64(migration) }])).toMatchObject({ ok: true, stages: [{ version: 2 }] });
     expect(await seedRequest('127.0.0.1', service.port, 'Item "Right ()"')).toBe('Item "Right ()"');
+    expect(await seedRequest('127.0.0.1', service.port, 'Item "Left ()"')).toBe('Item "Left 1"');
+  });
+
+  it("accepts the prebuilt.json of a bundle built for the upgrade (smwasm build --upgrade)", async () => {
+    const v1 = counterSwap(counterV1bTerm).stages[0];
+    const back = { stages: [{ ...v1, newStateMachine: counterV1Pipeline.spec.stages[0].term }] };
+    const bundle = buildBundle({ stages: [{ ...counterV1Pipeline.spec.stages[0], term: counterV1bTerm }] }, back);
+    const prebuilt = JSON.parse(new TextDecoder().decode(bundle.files.get(PREBUILT_FILE)!)) as { stages: Json };
+    const reply = await admin.request({ op: 'upgrade', request: upgradeRequestToJson(back), prebuilt: prebuilt.stages });
+    expect(reply).toMatchObject({ ok: true, stages: [{ version: 3 }] });
     expect(await seedRequest('127.0.0.1', service.port, 'Item "Left ()"')).toBe('Item "Left 1"');
   });
 });
