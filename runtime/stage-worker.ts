@@ -16,7 +16,6 @@
 
 import { MessageChannel, parentPort } from 'node:worker_threads';
 import type { Engine, EngineName, ItemError, Machine, MachineSpec } from '../compiler/engine.ts';
-import { DEFAULT_FUEL } from '../compiler/engine.ts';
 import { stageFromJson } from '../compiler/pipeline.ts';
 import { typecheck } from '../compiler/typecheck.ts';
 import type { Json } from '../compiler/values.ts';
@@ -92,12 +91,13 @@ async function stageLoader(name: EngineName): Promise<StageLoader> {
       return { engine: name, load: (spec: MachineSpec) => engine.load(spec) };
     }
     case 'wasm': {
-      const { WasmMachine, wasmEngine } = await import('../compiler/wasm-engine.ts');
+      const { instantiateMachine, wasmEngine } = await import('../compiler/wasm-engine.ts');
       return {
         engine: name,
         load: (spec: MachineSpec, compiled: CompiledModule | null) => {
           if (compiled === null) return wasmEngine.load(spec);
-          return new WasmMachine(spec, compiled, spec.fuel ?? DEFAULT_FUEL);
+          const types = { stateType: spec.stateType, inputType: spec.typed.input, outputType: spec.typed.output };
+          return instantiateMachine(compiled, { ...types, initialState: spec.initialState, fuel: spec.fuel });
         },
       };
     }
