@@ -15,8 +15,10 @@
 // server's best run. The generator checks every reply and the final count.
 //
 // Run: node bin/run-ts.mjs benchmarks/tcp-counter.ts [seconds per run, default 3] [runs, default 2]
+//      (TCP_ENGINES=wasm to leave out the interpreter)
 
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { counterV1Pipeline } from '../examples/counter/index.ts';
@@ -35,6 +37,29 @@ interface LoadResult {
   readonly p50: number;
   readonly p99: number;
   readonly p999: number;
+  /** CPU of the server's threads (this process: main, stage, V8 helpers) per request, ns. */
+  cpuPerRequest?: number;
+}
+
+/** CPU ticks of every thread of this process, by thread id (Linux /proc; empty elsewhere). */
+function cpuTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(tid, Number(fields[11]) + Number(fields[12]));
+    }
+  } catch {
+    // Not Linux: no figure.
+  }
+  return ticks;
+}
+
+function ticksSince(before: Map<string, number>): number {
+  let sum = 0;
+  for (const [tid, t] of cpuTicks()) sum += t - (before.get(tid) ?? 0);
+  return sum;
 }
 
 interface RunningServer {
@@ -104,24 +129,28 @@ const SCENARIOS: Array<[name: string, connections: number, window: number]> = [
   ['tcpCounter16x32', 16, 32],
 ];
 
+/** TCP_ENGINES=wasm,interp (the default) picks which smwasm engines run beside the ceiling. */
+const ENGINES = (process.env.TCP_ENGINES ?? 'wasm,interp').split(',') as StageEngine[];
 const SERVERS: Array<[name: string, start: () => Promise<RunningServer>]> = [
   ['node ceiling', startNodeServer],
-  ['smwasm wasm', () => startSmwasm('wasm')],
-  ['smwasm interp', () => startSmwasm('interp')],
+  ...ENGINES.map((engine): [string, () => Promise<RunningServer>] => [`smwasm ${engine}`, () => startSmwasm(engine)]),
 ];
 
 const us = (x: number) => `${x}`.padStart(7);
 
 async function main(): Promise<void> {
   console.log(`${SECONDS} s per run, best of ${RUNS}; requests/s and latency (µs) from write to reply`);
-  console.log('scenario          server          req/s      ratio    p50     p99   p99.9');
+  console.log('scenario          server          req/s      ratio    p50     p99   p99.9   server cpu ns/request');
   for (const [scenario, connections, window] of SCENARIOS) {
     const best = new Map<string, LoadResult>();
     for (let run = 0; run < RUNS; run++) {
       for (const [name, start] of SERVERS) {
         const server = await start();
         try {
+          const before = cpuTicks();
           const r = await load(server.port, connections, window);
+          // The whole run (warm-up and checks included) over the requests measured: an upper bound, alike for every server.
+          r.cpuPerRequest = (ticksSince(before) * 1e7) / r.requests;
           const prev = best.get(name);
           if (!prev || r.perSecond > prev.perSecond) best.set(name, r);
         } finally {
@@ -133,7 +162,7 @@ async function main(): Promise<void> {
     for (const [name] of SERVERS) {
       const r = best.get(name)!;
       console.log(
-        `${scenario.padEnd(16)}  ${name.padEnd(14)} ${(r.perSecond / 1000).toFixed(0).padStart(6)}k   ${(r.perSecond / ceiling).toFixed(2).padStart(5)}  ${us(r.p50)} ${us(r.p99)} ${us(r.p999)}`,
+        `${scenario.padEnd(16)}  ${name.padEnd(14)} ${(r.perSecond / 1000).toFixed(0).padStart(6)}k   ${(r.perSecond / ceiling).toFixed(2).padStart(5)}  ${us(r.p50)} ${us(r.p99)} ${us(r.p999)}   ${us(Math.round(r.cpuPerRequest ?? 0))}`,
       );
     }
   }

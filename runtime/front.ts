@@ -50,7 +50,7 @@ import {
   writeHeader,
 } from './envelope.ts';
 import type { RunningPipeline } from './pipeline.ts';
-import { SLEEP_TIMEOUT_MS, sleepOnce, wakeAsyncSleeper } from './wait.ts';
+import { SLEEP_TIMEOUT_MS, sleepOnce } from './wait.ts';
 
 /** One client's byte stream, as the front needs it: a net.Socket fits as it is. */
 export interface Transport {
@@ -159,8 +159,10 @@ export class Front {
   private stopping = false;
   private doneSent = false;
   private doneSeen = false;
-  private sinkIdle = false;
+  private sinkRunning = false;
+  /** Resolves when Done has come out of the last ring: every stage has finished. */
   private readonly sinkStopped: Promise<void>;
+  private resolveDoneSeen!: () => void;
   /** In-band upgrades not yet admitted. */
   private readonly holds = new Set<Promise<void>>();
 
@@ -171,7 +173,9 @@ export class Front {
   ) {
     this.maxLineBytes = options.maxLineBytes ?? pipeline.writer.maxRecord;
     this.replyHighWater = options.replyHighWater ?? 1 << 20;
-    this.sinkStopped = this.sinkLoop();
+    this.sinkStopped = new Promise<void>((resolve) => {
+      this.resolveDoneSeen = resolve;
+    });
   }
 
   stats(): FrontStats {
@@ -560,33 +564,39 @@ export class Front {
 
   // --- sink -----------------------------------------------------------------
 
-  /** Ends the sink's long idle sleep: requests are in flight, so it should watch closely again. */
+  /** Starts the sink loop when replies are due and it is not running; it stops by itself when none are. */
   private poke(): void {
-    if (this.sinkIdle && (this.inFlight > 0 || this.doneSent)) {
-      this.sinkIdle = false;
-      wakeAsyncSleeper(this.pipeline.reader.sleepSlot());
-    }
+    if (this.sinkRunning || this.doneSeen || (this.inFlight === 0 && !this.doneSent)) return;
+    this.sinkRunning = true;
+    void this.sinkLoop().finally(() => {
+      this.sinkRunning = false;
+      // Something may have been submitted while the loop was finishing its last turn.
+      this.poke();
+    });
   }
 
+  /**
+   * Runs only while replies are due (no idle wake-ups, nothing to wake when
+   * the next request comes: the source starts it). Checks the last ring on a
+   * few event-loop turns, sockets served in between, then sleeps until the
+   * last stage publishes.
+   */
   private async sinkLoop(): Promise<void> {
     const slot = this.pipeline.reader.sleepSlot();
     let idleTurns = 0;
-    for (;;) {
+    while (this.inFlight > 0 || (this.doneSent && !this.doneSeen)) {
       const n = this.drain();
-      if (this.doneSeen) return;
+      if (this.doneSeen) {
+        this.resolveDoneSeen();
+        return;
+      }
       if (n > 0) {
         idleTurns = 0;
         await nextTurn();
-      } else if (this.inFlight > 0 || this.doneSent) {
-        // Replies are due: look again on the next few turns (sockets are served in between), then sleep until the last stage publishes.
-        if (idleTurns++ < 16) await nextTurn();
-        else await sleepOnce(slot, SLEEP_TIMEOUT_MS);
+      } else if (idleTurns++ < 16) {
+        await nextTurn();
       } else {
-        // Nothing in flight: sleep long; the last stage's publish or the source's poke wakes us.
-        idleTurns = 0;
-        this.sinkIdle = true;
-        await sleepOnce(slot, IDLE_SLEEP_MS);
-        this.sinkIdle = false;
+        await sleepOnce(slot, SLEEP_TIMEOUT_MS);
       }
     }
   }
@@ -669,6 +679,4 @@ export class Front {
 }
 
 const NEWLINE = Buffer.from('\n');
-/** How long an idle sink sleeps between looks when nothing is in flight (a lost wake-up costs at most this). */
-const IDLE_SLEEP_MS = 50;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -83,16 +83,29 @@ const atomicsWaitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: nu
 /**
  * Atomics.waitAsync that keeps the process alive while it waits: a pending
  * waitAsync alone does not hold Node's event loop open (measured: the process
- * exits under it with an unsettled promise, even before its own timeout), so
- * a timer stays armed until it settles.
+ * exits under it with an unsettled promise, even before its own timeout). One
+ * long interval, referenced only while some wait is pending, holds it open;
+ * ref/unref are flag flips, so a wait costs no timer of its own.
  */
 function waitAsyncAlive(words: Int32Array, index: number, value: number, timeoutMs: number): Promise<unknown> | null {
   const r = atomicsWaitAsync(words, index, value, timeoutMs);
   if (!r.async) return null;
-  const timer = setInterval(keepAlive, 1000 + timeoutMs);
-  return r.value.finally(() => clearInterval(timer));
+  holdOpen();
+  return r.value.finally(letGo);
 }
-const keepAlive = () => {};
+
+let pendingWaits = 0;
+let keepAlive: ReturnType<typeof setInterval> | null = null;
+
+function holdOpen(): void {
+  if (pendingWaits++ > 0) return;
+  if (keepAlive === null) keepAlive = setInterval(() => {}, 1 << 30);
+  else keepAlive.ref();
+}
+
+function letGo(): void {
+  if (--pendingWaits === 0) keepAlive?.unref();
+}
 
 /** Sleeps with Atomics.waitAsync: the event loop runs on while the other side works. */
 export class SleepAsync implements AsyncWait {
@@ -126,9 +139,8 @@ export class PollEachTurn implements AsyncWait {
 }
 
 /**
- * One asynchronous sleep on `slot`: resolves when the other side publishes,
- * when this thread calls `wakeAsyncSleeper` on the same word, or after
- * `timeoutMs`; the caller re-checks whatever it waits for. Never blocks.
+ * One asynchronous sleep on `slot`: resolves when the other side publishes
+ * or after `timeoutMs`; the caller re-checks whatever it waits for. Never blocks.
  */
 export async function sleepOnce(slot: SleepSlot, timeoutMs: number): Promise<void> {
   const { words, word, flag } = slot;
@@ -142,9 +154,4 @@ export async function sleepOnce(slot: SleepSlot, timeoutMs: number): Promise<voi
   }
   // Publishes: awake, no notify needed.
   Atomics.store(words, flag, 0);
-}
-
-/** Ends a `sleepOnce` of this same thread on `slot` early (to make it re-check something the ring does not show). */
-export function wakeAsyncSleeper(slot: SleepSlot): void {
-  Atomics.notify(slot.words, slot.word);
 }
