@@ -70,6 +70,8 @@ export interface FrontOptions {
   readonly replyHighWater?: number;
   /** Called when replying fails in a way that is a bug (a message the codec cannot print). */
   readonly onInternalError?: (e: Error) => void;
+  /** Called once if a stage thread dies (a bug, or memory exhausted): every connection has been told and ended. Default: stderr. */
+  readonly onPipelineFailure?: (e: Error) => void;
   /** Takes in-band upgrades from clients; without it they are refused in place (the admin channel is the way in). */
   readonly upgrades?: InBandUpgradeHandler;
   /** Sees every UpgradeResult reaching the sink, before its reply is routed. */
@@ -160,6 +162,8 @@ export class Front {
   private doneSent = false;
   private doneSeen = false;
   private sinkRunning = false;
+  /** Set when a stage thread died: nothing more can be answered. */
+  private failure: Error | null = null;
   /** Resolves when Done has come out of the last ring: every stage has finished. */
   private readonly sinkStopped: Promise<void>;
   private resolveDoneSeen!: () => void;
@@ -176,6 +180,7 @@ export class Front {
     this.sinkStopped = new Promise<void>((resolve) => {
       this.resolveDoneSeen = resolve;
     });
+    pipeline.finished.catch((e: Error) => this.pipelineFailed(e));
   }
 
   stats(): FrontStats {
@@ -264,6 +269,7 @@ export class Front {
       if (this.unblocking !== null) await this.unblocking;
       else await Promise.all(this.holds);
     }
+    if (this.failure !== null) throw this.failure;
     await this.sendDone();
     await this.sinkStopped;
     await this.pipeline.finished;
@@ -274,6 +280,28 @@ export class Front {
         c.transport.end();
       }
     }
+  }
+
+  /**
+   * A stage thread died, so nothing in flight will be answered: every open
+   * connection gets one error line and is ended, nothing more is read, and
+   * `close` and the caller learn of it.
+   */
+  private pipelineFailed(e: Error): void {
+    if (this.failure !== null || this.doneSeen) return;
+    this.failure = e;
+    this.stopping = true;
+    const line = this.codec.errorLine(`the pipeline failed: ${e.message}`);
+    for (const c of this.connections.values()) {
+      if (c.closed || c.ended) continue;
+      this.flush(c);
+      c.ended = true;
+      c.transport.write(Buffer.from(line));
+      c.transport.end();
+    }
+    this.resolveDoneSeen();
+    if (this.options.onPipelineFailure) this.options.onPipelineFailure(e);
+    else process.stderr.write(`smwasm: the pipeline failed: ${e.message}\n`);
   }
 
   // --- source ---------------------------------------------------------------
@@ -321,7 +349,9 @@ export class Front {
       if (!this.submit(c, data, pos, end)) return this.stall(c, data.subarray(pos));
       return;
     }
-    c.partial = data.subarray(pos);
+    // A short tail is copied: a view would keep the whole chunk (up to 64 KiB) alive for as long as the line stays unfinished.
+    const rest = data.subarray(pos);
+    c.partial = rest.length * 4 < data.length ? Buffer.from(rest) : rest;
   }
 
   /** A connection's last line, which has no newline. */
@@ -392,9 +422,10 @@ export class Front {
   }
 
   private async unblockLoop(): Promise<void> {
-    while (this.blocked) {
-      await this.pipeline.waitForRoom();
-      this.unblockOnce();
+    const slot = this.pipeline.writer.sleepSlot();
+    while (this.blocked && this.failure === null) {
+      if (slot.ready()) this.unblockOnce();
+      else await sleepOnce(slot, SLEEP_TIMEOUT_MS);
     }
   }
 
@@ -552,7 +583,8 @@ export class Front {
     let o = writer.reserve(HEADER_BYTES);
     while (o < 0) {
       writer.publish();
-      await this.pipeline.waitForRoom();
+      if (this.failure !== null) throw this.failure;
+      await sleepOnce(writer.sleepSlot(), SLEEP_TIMEOUT_MS);
       o = writer.reserve(HEADER_BYTES);
     }
     writeHeader(writer.view, o, MSG_DONE, 0, 0);
@@ -566,7 +598,7 @@ export class Front {
 
   /** Starts the sink loop when replies are due and it is not running; it stops by itself when none are. */
   private poke(): void {
-    if (this.sinkRunning || this.doneSeen || (this.inFlight === 0 && !this.doneSent)) return;
+    if (this.sinkRunning || this.doneSeen || this.failure !== null || (this.inFlight === 0 && !this.doneSent)) return;
     this.sinkRunning = true;
     void this.sinkLoop().finally(() => {
       this.sinkRunning = false;
@@ -584,7 +616,7 @@ export class Front {
   private async sinkLoop(): Promise<void> {
     const slot = this.pipeline.reader.sleepSlot();
     let idleTurns = 0;
-    while (this.inFlight > 0 || (this.doneSent && !this.doneSeen)) {
+    while ((this.inFlight > 0 || (this.doneSent && !this.doneSeen)) && this.failure === null) {
       const n = this.drain();
       if (this.doneSeen) {
         this.resolveDoneSeen();

@@ -23,12 +23,16 @@ export interface StreamRunOptions {
 
 /** Runs every line of `input` through the pipeline to `output`, then stops the pipeline. Resolves when all is written. */
 export async function runStreams(pipeline: RunningPipeline, codec: LineCodec, input: Readable, output: Writable, options: StreamRunOptions): Promise<FrontStats> {
-  const front = new Front(pipeline, codec, { eagerFraming: false });
+  const front = new Front(pipeline, codec, { eagerFraming: false, onPipelineFailure: () => {} });
   let finish!: () => void;
   const repliesDone = new Promise<void>((resolve) => {
     finish = resolve;
   });
   let failure: Error | null = null;
+  const fail = (e: Error) => {
+    failure ??= e;
+    finish();
+  };
   const transport: Transport = {
     write: (chunk) => output.write(chunk),
     pause: () => input.pause(),
@@ -39,10 +43,8 @@ export async function runStreams(pipeline: RunningPipeline, codec: LineCodec, in
     },
   };
   const c = front.open(transport);
-  const fail = (e: Error) => {
-    failure ??= e;
-    finish();
-  };
+  // A stage thread that dies ends the run with its error (the front has already ended the output).
+  pipeline.finished.catch((e: Error) => fail(e));
   output.on('drain', () => front.drained(c));
   output.on('error', fail);
   input.on('error', fail);

@@ -28,6 +28,9 @@ export class TcpServer {
   private readonly sockets = new Set<Socket>();
   private bytesReadClosed = 0;
   private shuttingDown: Promise<void> | null = null;
+  /** Resolves (never rejects) if a stage thread dies: the server has then stopped listening and ended every connection. */
+  readonly failed: Promise<Error>;
+  private fail!: (e: Error) => void;
 
   constructor(
     readonly server: Server,
@@ -37,6 +40,16 @@ export class TcpServer {
     readonly port: number,
   ) {
     server.on('connection', (socket) => this.accept(socket));
+    this.failed = new Promise<Error>((resolve) => {
+      this.fail = resolve;
+    });
+  }
+
+  /** The pipeline is gone: stop listening (the front has told and ended every connection). */
+  pipelineFailed(e: Error): void {
+    this.server.close();
+    for (const s of this.sockets) s.destroySoon();
+    this.fail(e);
   }
 
   private accept(socket: Socket): void {
@@ -93,7 +106,15 @@ export class TcpServer {
 
 /** Listens for clients of `pipeline`; resolves once the port is bound. */
 export async function startTcpServer(pipeline: RunningPipeline, codec: LineCodec, options: TcpOptions): Promise<TcpServer> {
-  const front = new Front(pipeline, codec, { eagerFraming: codec.syntax === 'seed', ...options.front });
+  let tcp: TcpServer | null = null;
+  const front = new Front(pipeline, codec, {
+    eagerFraming: codec.syntax === 'seed',
+    onPipelineFailure: (e) => {
+      process.stderr.write(`smwasm: the pipeline failed, closing the server: ${e.message}\n`);
+      tcp?.pipelineFailed(e);
+    },
+    ...options.front,
+  });
   const server = createServer({ allowHalfOpen: true, noDelay: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -104,5 +125,6 @@ export async function startTcpServer(pipeline: RunningPipeline, codec: LineCodec
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return new TcpServer(server, front, pipeline, options.host, port);
+  tcp = new TcpServer(server, front, pipeline, options.host, port);
+  return tcp;
 }

@@ -145,6 +145,15 @@ describe('pipelines, details', () => {
     checkReplies('seed', Str, sent, replies, expectedReplies(spec, items));
   });
 
+  it('a run whose stage thread dies fails with the reason', async () => {
+    const pipeline = await deployPipeline(counterV1Pipeline.spec, { engine: 'interp' });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const run = runStreams(pipeline, lineCodec('json', pipeline.input, pipeline.output), input, output, { endOutput: true });
+    await pipeline.threads[0].worker.terminate();
+    await expect(run).rejects.toThrow(/stage counter exited/);
+  });
+
   it('IdP: an empty pipeline passes items through', async () => {
     const spec: PipelineSpec = { stages: [], type: Str };
     const replies = await runThrough(spec, 'interp', 'json', ['{"Item":"a"}', '{"Item":"é\\n"}', 'x', '']);

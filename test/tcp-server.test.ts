@@ -197,6 +197,19 @@ describe('many clients', () => {
     await server.shutdown();
   });
 
+  it('a stage thread that dies: every client is told and closed, the server stops listening', async () => {
+    const pipeline = await deployPipeline(counterV1Pipeline.spec, { engine: 'interp' });
+    const server = await startTcpServer(pipeline, lineCodec('seed', pipeline.input, pipeline.output), { host: '127.0.0.1', port: 0 });
+    const client = await LineClient.open(server.port);
+    client.socket.write('Item "Right ()"\n');
+    expect(await client.take(1)).toEqual(['Item "Right ()"']);
+    await pipeline.threads[0].worker.terminate();
+    expect((await server.failed).message).toMatch(/stage counter exited/);
+    await client.closed;
+    expect(client.lines[1]).toMatch(/^Error "the pipeline failed: worker stage counter exited/);
+    await expect(LineClient.open(server.port)).rejects.toThrow();
+  });
+
   it('shutdown answers what was read, then closes every socket', async () => {
     const pipeline = await deployPipeline(counterV1Pipeline.spec, { engine: 'interp' });
     const server = await startTcpServer(pipeline, lineCodec('seed', pipeline.input, pipeline.output), { host: '127.0.0.1', port: 0 });

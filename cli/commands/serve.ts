@@ -114,6 +114,13 @@ export function register(program: Command): void {
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
+        // A stage thread that dies has closed the item port: exit with a failure (the error is on stderr already).
+        void server.failed.then(() => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          process.exitCode = 1;
+          service.shutdown().then(resolve, () => resolve());
+        });
       });
     });
 }
