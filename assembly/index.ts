@@ -2,7 +2,7 @@
 // adds the generated step and migration functions, which call the exports below, and keeps as
 // exports only what the host needs (compiler/wasm-engine.ts).
 //
-//   generated step:  itemBegin() ... w = showValue(v, &desc) ... commit(state, 1)
+//   generated step:  rtItemBegin() ... w = rtShow(v, &desc) ... rtCommit(state, 1)
 //
 // Every value crosses this boundary as one i64 word (values.ts): Int and Bool themselves, Unit 0,
 // everything else a pointer. Functions marked "Allocates" bump the heap; nothing is freed during
@@ -22,9 +22,12 @@ import * as ops from './ops';
 export function rtInit(heapStart: u32): void {
   heap.heapInit(heapStart);
 }
-/** Starts an item and reserves `inputLength` bytes for its canonical input; returns where to write them. */
-export function rtBegin(inputLength: u32): u32 {
+/** Marks the start of an item (or of a state hand-over): a failure rolls the heap back to here. */
+export function rtItemBegin(): void {
   heap.itemBegin();
+}
+/** Reserves `inputLength` bytes in the heap for an input too large for the I/O area; returns where to write them. */
+export function rtBegin(inputLength: u32): u32 {
   const p = heap.alloc(8 + <usize>inputLength);
   store<u32>(p, heap.K_RAW | (inputLength << 3));
   return <u32>p + 8;

@@ -115,9 +115,21 @@ export function strCompare(a: usize, b: usize): i32 {
   if (a == b) return 0;
   const na = strLength(a);
   const nb = strLength(b);
-  const n = na < nb ? na : nb;
-  const r = memory.compare(a + 8, b + 8, n);
-  if (r != 0) return r < 0 ? -1 : 1;
+  const n = <usize>(na < nb ? na : nb);
+  // Eight bytes at a time: byte order is the order of the byte-swapped (big-endian) words.
+  let i: usize = 0;
+  while (i + 8 <= n) {
+    const x = load<u64>(a + 8 + i);
+    const y = load<u64>(b + 8 + i);
+    if (x != y) return bswap<u64>(x) < bswap<u64>(y) ? -1 : 1;
+    i += 8;
+  }
+  while (i < n) {
+    const x = load<u8>(a + 8 + i);
+    const y = load<u8>(b + 8 + i);
+    if (x != y) return x < y ? -1 : 1;
+    i++;
+  }
   return na < nb ? -1 : na > nb ? 1 : 0;
 }
 

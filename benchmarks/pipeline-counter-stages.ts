@@ -36,6 +36,8 @@ const RUNS = Number(process.argv[3] ?? 3);
 const READ_EVERY = 1000;
 /** Ring size: the runtime's default unless RING_BYTES is set. */
 const RING_BYTES = process.env.RING_BYTES === undefined ? undefined : Number(process.env.RING_BYTES);
+/** Checks of an empty input before a stage sleeps: the runtime's default unless SPINS is set. */
+const SPINS = process.env.SPINS === undefined ? undefined : Number(process.env.SPINS);
 
 /** n counter stages named counter, counter2, … */
 function counters(n: number): PipelineSpec {
@@ -200,7 +202,7 @@ async function measure(stages: number, engine: StageEngine): Promise<Run> {
   let perSecond = 0;
   let cpuPerItem = Infinity;
   for (let run = 0; run < RUNS; run++) {
-    const p = await deployPipeline(counters(stages), { engine, ringBytes: RING_BYTES });
+    const p = await deployPipeline(counters(stages), { engine, ringBytes: RING_BYTES, spins: SPINS });
     const r = await drive(p, stages);
     perSecond = Math.max(perSecond, r.perSecond);
     cpuPerItem = Math.min(cpuPerItem, r.cpuPerItem);

@@ -7,7 +7,7 @@
 //                                      + prebuilt.json   (for smwasm upgrade --prebuilt)
 //
 //   manifest.json (abridged):
-//   {"format":"smwasm.bundle.v1","abi":"smwasm.wasm.v1","layout":1,"runtime":"4ef1…",
+//   {"format":"smwasm.bundle.v1","abi":"smwasm.wasm.v2","layout":1,"runtime":"4ef1…",
 //    "stages":[{"name":"counter","state":{"type":"Int","initial":0},"input":"String","output":"String",
 //               "term":{…},"hash":"sha256:…","wasm":{"file":"stages/0-counter.wasm","sha256":"…","bytes":25190}}],
 //    "upgrades":[…]}

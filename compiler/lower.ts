@@ -76,7 +76,9 @@ export interface LoweredModule {
 }
 
 /** Version of the host interface below (exports, error codes, memory use); bumped when it changes. */
-export const WASM_ABI = 'smwasm.wasm.v1';
+export const WASM_ABI = 'smwasm.wasm.v2';
+/** Bytes of the I/O area (ModuleMeta.io). */
+export const IO_AREA_BYTES = 64 * 1024;
 /** Name of the custom section in which every module describes itself (`ModuleMeta`, JSON). */
 export const META_SECTION = 'smwasm';
 
@@ -87,6 +89,12 @@ export interface ModuleMeta {
   readonly layout: number;
   /** First heap address: the memory must have at least this many bytes before `init`. */
   readonly heapStart: number;
+  /**
+   * The I/O area: `step` writes its output's address (u32) at `io` and length at `io + 4`; an
+   * input of up to `ioBytes - 8` bytes may be written at `io + 8` instead of into `begin`'s buffer.
+   */
+  readonly io: number;
+  readonly ioBytes: number;
   /** Hash of the runtime sources it was linked with. */
   readonly runtime: string;
 }
@@ -95,13 +103,18 @@ export interface ModuleMeta {
 export interface ModuleExports {
   /** Sets up the heap; call once after instantiation. */
   init(): void;
-  /** Starts an item: reserves `length` bytes for its canonical input and returns their address. */
+  /** Reserves `length` bytes in the heap for an input larger than the I/O area; returns their address. */
   begin(length: number): number;
-  /** Runs the item whose input is at (address, length) with the fuel budget; returns the address of the output bytes. Traps on an item error. */
-  step(input: number, length: number, fuel: bigint): number;
-  /** Rolls back a failed item (its allocations); the state global is untouched by a failed item. */
+  /** Sets the fuel budget of every item. */
+  setFuel(budget: bigint): void;
+  /**
+   * Runs the item whose canonical input is at (address, length): returns the output's length; its
+   * address is at ModuleMeta.io. Traps on an item error (then call `abort`).
+   */
+  step(input: number, length: number): number;
+  /** Rolls back a failed item or state hand-over (its allocations); a failed item never touched the state global. */
   abort(): void;
-  /** Replaces the state with the canonical bytes at (address, length), reserved with `begin`. */
+  /** Replaces the state with the canonical bytes at (address, length): the I/O area, or reserved with `begin`. */
   setState(input: number, length: number): void;
   /** Encodes the state; returns the address of its bytes (length: encodedLength). */
   getState(): number;
@@ -138,9 +151,11 @@ function runtime(): Runtime {
 const FEATURES = binaryen.Features.MVP | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt;
 
 /** Binaryen passes over the step function: mostly cleaning up the locals that symbolic values leave. */
-const STEP_PASSES = ['optimize-instructions', 'precompute', 'simplify-locals', 'vacuum', 'merge-blocks', 'remove-unused-brs', 'coalesce-locals', 'simplify-locals', 'optimize-instructions', 'vacuum', 'reorder-locals', 'remove-unused-names', 'merge-blocks'];
+const STEP_PASSES = ['optimize-instructions', 'simplify-locals', 'vacuum', 'merge-blocks', 'remove-unused-brs', 'coalesce-locals', 'simplify-locals', 'optimize-instructions', 'vacuum', 'reorder-locals', 'remove-unused-names', 'merge-blocks'];
 
-const GENERATED_FUNCTIONS = ['step', 'init', 'setState', 'getState', 'collect'];
+const MAX_OPTIMIZED_LOCALS = 4000;
+
+const GENERATED_FUNCTIONS = ['step', 'init', 'setState', 'getState', 'collect', 'setFuel'];
 
 /**
  * Lowers a stage: `typed` is `state; input -> output`. The module exports `ModuleExports` and
@@ -150,13 +165,13 @@ const GENERATED_FUNCTIONS = ['step', 'init', 'setState', 'getState', 'collect'];
 export function lowerMachine(typed: Typed, stateType: Type, options: LowerOptions = {}): LoweredModule {
   const t0 = performance.now();
   const rt = runtime();
-  const { m, heapStart } = generate(typed, stateType, options, rt);
+  const { m, heapStart, io } = generate(typed, stateType, options, rt);
   try {
     const t1 = performance.now();
     // The name section lets a trap's stack trace name the generated functions.
     binaryen.setDebugInfo(true);
     const generated = m.emitBinary();
-    const meta: ModuleMeta = { abi: WASM_ABI, layout: LAYOUT_VERSION, heapStart, runtime: rt.image.hash };
+    const meta: ModuleMeta = { abi: WASM_ABI, layout: LAYOUT_VERSION, heapStart, io, ioBytes: IO_AREA_BYTES, runtime: rt.image.hash };
     const wasm = link(rt.linkable, generated, [{ name: META_SECTION, bytes: new TextEncoder().encode(JSON.stringify(meta)) }]);
     const t2 = performance.now();
     return { wasm, heapStart, timings: { lower: t1 - t0, emit: t2 - t1, total: t2 - t0 } };
@@ -176,7 +191,7 @@ export function lowerMachineText(typed: Typed, stateType: Type, options: LowerOp
 }
 
 /** Builds the generated module (a fresh binaryen module importing the runtime's functions from "rt"). */
-function generate(typed: Typed, stateType: Type, options: LowerOptions, rt: Runtime): { m: binaryen.Module; heapStart: number } {
+function generate(typed: Typed, stateType: Type, options: LowerOptions, rt: Runtime): { m: binaryen.Module; heapStart: number; io: number } {
   const m = new binaryen.Module();
   try {
     m.setFeatures(FEATURES);
@@ -198,22 +213,26 @@ function generate(typed: Typed, stateType: Type, options: LowerOptions, rt: Runt
         return name;
       },
     });
-    const data = new StaticData(rt.image.dataEnd);
+    // Memory: runtime data | I/O area | generated static data | heap.
+    const io = rt.image.dataEnd;
+    const data = new StaticData(io + IO_AREA_BYTES);
     const gen = new StepBuilder(m, names, data, stateType);
-    gen.build(typed);
+    gen.build(typed, io);
     data.desc(stateType); // used by setState/getState: must exist before the heap start is fixed
     const heapStart = data.end();
     addHostExports(m, names, data, stateType, heapStart);
     const bytes = data.bytes();
     m.setMemory(1, -1, null, bytes.length > 0 ? [{ offset: m.i32.const(data.base), data: bytes, passive: false }] : [], false, false, 'memory');
     m.addMemoryImport('memory', 'env', 'memory');
-    if (options.optimize !== false) {
+    // Binaryen's local passes are superlinear in the number of locals; past a few thousand the
+    // engine's own register allocation does the job in far less time.
+    if (options.optimize !== false && gen.localCount() <= MAX_OPTIMIZED_LOCALS) {
       binaryen.setOptimizeLevel(2);
       binaryen.setShrinkLevel(0);
       m.runPassesOnFunction('step', STEP_PASSES);
     }
     if (options.validate && !m.validate()) throw new Error('internal error: the generated module does not validate');
-    return { m, heapStart };
+    return { m, heapStart, io };
   } catch (e) {
     m.dispose();
     throw e;
@@ -244,8 +263,13 @@ function addHostExports(m: binaryen.Module, rt: RuntimeNames, data: StaticData, 
     binaryen.createType([i32, i32]),
     none,
     [],
-    m.global.set('state', m.call(rt.rtCollect, [m.call(rt.rtDecode, [m.local.get(0, i32), m.local.get(1, i32), m.i32.const(stateDesc)], i64), m.i32.const(statePtr)], i64)),
+    m.block(null, [
+      // A refused state must not roll the heap back past the current state: mark here.
+      m.call(rt.rtItemBegin, [], none),
+      m.global.set('state', m.call(rt.rtCollect, [m.call(rt.rtDecode, [m.local.get(0, i32), m.local.get(1, i32), m.i32.const(stateDesc)], i64), m.i32.const(statePtr)], i64)),
+    ]),
   );
+  m.addFunction('setFuel', binaryen.createType([i64]), none, [], m.global.set('budget', m.local.get(0, i64)));
   m.addFunction('getState', none, i32, [], m.call(rt.rtEncode, [m.global.get('state', i64), m.i32.const(stateDesc)], i32));
   m.addFunction('collect', none, none, [], m.global.set('state', m.call(rt.rtCollect, [m.global.get('state', i64), m.i32.const(statePtr)], i64)));
   const exports: Array<[string, string]> = [
@@ -254,6 +278,7 @@ function addHostExports(m: binaryen.Module, rt: RuntimeNames, data: StaticData, 
     ['setState', 'setState'],
     ['getState', 'getState'],
     ['collect', 'collect'],
+    ['setFuel', 'setFuel'],
     [rt.rtBegin, 'begin'],
     [rt.rtAbort, 'abort'],
     [rt.rtEncodedLength, 'encodedLength'],
@@ -584,11 +609,11 @@ function countLeaves(t: Type, limit: number): number {
 
 type UnleftTerm = TermOf<'Unleft'>;
 
-/** The step's parameters: input address, input length, fuel (then decremented in place). */
+/** The step's first local (after its two parameters): the fuel left, decremented in place. */
 const FUEL = 2;
 
 class StepBuilder {
-  private readonly locals: binaryen.Type[] = [i32, i32, i64]; // params: input address, input length, fuel
+  private readonly locals: binaryen.Type[] = [i32, i32, i64]; // params: input address, input length; then the fuel left
   private stmts: ExpressionRef[] = [];
   private labels = 0;
   private stateLocal = -1;
@@ -603,10 +628,13 @@ class StepBuilder {
     this.stateIsPointer = isPointerType(stateType);
   }
 
-  build(typed: Typed): void {
+  build(typed: Typed, io: number): void {
     const m = this.m;
     m.addGlobal('state', i64, true, m.i64.const(0n));
-    // The fuel left lives in the step's parameter 2: a local, so the loop counter stays in a register.
+    m.addGlobal('budget', i64, true, m.i64.const(0n));
+    this.emit(m.call(this.rt.rtItemBegin, [], none));
+    // The fuel left lives in a local, so a loop's counter stays in a register.
+    this.emit(m.local.set(FUEL, m.global.get('budget', i64)));
     this.stateLocal = this.newLocal(i64);
     this.emit(m.local.set(this.stateLocal, m.global.get('state', i64)));
     let input: Sym = UNIT;
@@ -615,13 +643,18 @@ class StepBuilder {
     }
     const output = this.lower(typed, input);
     const out = this.word(output, typed.output);
-    const address = this.newLocal(i32);
-    this.emit(m.local.set(address, m.call(this.rt.rtEncode, [out, m.i32.const(this.data.desc(typed.output))], i32)));
+    // The output's address and length go to the I/O area, where the host reads them without a call.
+    this.emit(m.i32.store(0, 4, m.i32.const(io), m.call(this.rt.rtEncode, [out, m.i32.const(this.data.desc(typed.output))], i32)));
+    this.emit(m.i32.store(4, 4, m.i32.const(io), m.call(this.rt.rtEncodedLength, [], i32)));
     // The item succeeded: publish the state (the collector may move it), then answer.
     this.emit(m.global.set('state', m.call(this.rt.rtCommit, [m.local.get(this.stateLocal, i64), m.i32.const(this.stateIsPointer ? 1 : 0)], i64)));
-    this.emit(m.local.get(address, i32));
+    this.emit(m.i32.load(4, 4, m.i32.const(io)));
     const body = m.block(null, this.stmts, i32);
-    m.addFunction('step', binaryen.createType([i32, i32, i64]), i32, this.locals.slice(3), body);
+    m.addFunction('step', binaryen.createType([i32, i32]), i32, this.locals.slice(2), body);
+  }
+
+  localCount(): number {
+    return this.locals.length;
   }
 
   // --- emitting ---
@@ -956,9 +989,18 @@ class StepBuilder {
       case 'Id':
         return x;
       case 'Compose': {
-        // children: [left, right]; right runs first.
-        const y = this.lower(this.childOf(node, 1), x);
-        return this.lower(this.childOf(node, 0), y);
+        // A chain of Composes (how terms usually grow deep) is lowered in a loop, in execution
+        // order (right first), so its length costs no stack.
+        const chain: Typed[] = [];
+        const todo: Typed[] = [node];
+        while (todo.length > 0) {
+          const t = todo.pop()!;
+          if (t.term.op === 'Compose') todo.push(t.children[0], t.children[1]);
+          else chain.push(t);
+        }
+        let y = x;
+        for (const t of chain) y = this.lower(t, y);
+        return y;
       }
       case 'Fst':
         return this.pairOf(x, inT)[0];

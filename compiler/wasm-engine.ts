@@ -108,8 +108,10 @@ export class WasmMachine implements Machine {
   readonly memory: WasmMemory;
   private readonly spec: WasmMachineSpec;
   private readonly x: ModuleExports;
-  private readonly fuel: bigint;
+  private readonly io: number;
+  private readonly ioInput: number;
   private bytes: Uint8Array;
+  private words: Uint32Array;
 
   /** `spec` as for `instantiateMachine`, or an engine `MachineSpec` (types taken from its typed term). Does not check the initial state. */
   constructor(
@@ -121,20 +123,28 @@ export class WasmMachine implements Machine {
     this.memory = new WasmApi.Memory({ initial: Math.ceil((compiled.meta.heapStart + 65536) / 65536) });
     const instance = new WasmApi.Instance(compiled.module, { env: { memory: this.memory } });
     this.x = instance.exports as unknown as ModuleExports;
-    this.fuel = BigInt(budget);
+    this.io = compiled.meta.io;
+    this.ioInput = compiled.meta.ioBytes - 8;
     this.bytes = new Uint8Array(this.memory.buffer);
+    this.words = new Uint32Array(this.memory.buffer);
     this.x.init();
+    this.x.setFuel(BigInt(budget));
     this.setState(this.spec.initialState);
   }
 
   private view(): Uint8Array {
-    if (this.bytes.buffer !== this.memory.buffer) this.bytes = new Uint8Array(this.memory.buffer);
+    // Growing the memory detaches the old buffer, and views of a detached buffer have length 0:
+    // cheaper to test than fetching memory.buffer on every item.
+    if (this.bytes.length === 0) {
+      this.bytes = new Uint8Array(this.memory.buffer);
+      this.words = new Uint32Array(this.memory.buffer);
+    }
     return this.bytes;
   }
 
-  /** Copies `input` into a fresh item's buffer and returns its address. */
+  /** Copies `input` into the I/O area, or into the heap when it is larger; returns its address. */
   private put(input: Uint8Array): number {
-    const at = this.x.begin(input.length);
+    const at = input.length <= this.ioInput ? this.io + 8 : this.x.begin(input.length);
     this.view().set(input, at);
     return at;
   }
@@ -148,17 +158,18 @@ export class WasmMachine implements Machine {
   /** Throws a LayoutError when `input` is not a value of the machine's input type (a caller bug, as in the interpreter). */
   stepEncoded(input: Uint8Array): { readonly ok: true; readonly output: Uint8Array } | { readonly ok: false; readonly error: ItemError } {
     const at = this.put(input);
-    let out: number;
+    let length: number;
     try {
-      out = this.x.step(at, input.length, this.fuel);
+      length = this.x.step(at, input.length);
     } catch (e) {
       const error = this.errorOf(e);
       this.x.abort();
       if (error === 'layout') throw new LayoutError(`input bytes are not a value of type ${showType(this.spec.inputType)}`);
       return { ok: false, error };
     }
-    const length = this.x.encodedLength();
-    return { ok: true, output: this.view().slice(out, out + length) };
+    const bytes = this.view();
+    const out = this.words[this.io >> 2];
+    return { ok: true, output: bytes.slice(out, out + length) };
   }
 
   /** The error the module recorded before trapping (or a TRAP when it recorded none). */

@@ -40,7 +40,7 @@ describe('the compiled module', () => {
       api.Module.exports(module)
         .map((e) => e.name)
         .sort(),
-    ).toEqual(['abort', 'begin', 'collect', 'collections', 'encodedLength', 'errorCode', 'errorMessage', 'getState', 'heapUsed', 'init', 'liveBytes', 'setState', 'step'].sort());
+    ).toEqual(['abort', 'begin', 'collect', 'collections', 'encodedLength', 'errorCode', 'errorMessage', 'getState', 'heapUsed', 'init', 'liveBytes', 'setFuel', 'setState', 'step'].sort());
   });
 });
 

@@ -2,39 +2,43 @@
 ;; Int; String -> String
 (module
  (type $0 (func (result i32)))
- (type $1 (func (param i64 i32) (result i64)))
- (type $2 (func))
+ (type $1 (func))
+ (type $2 (func (param i64 i32) (result i64)))
  (type $3 (func (param i32) (result i32)))
  (type $4 (func (param i32 i32 i32) (result i64)))
  (type $5 (func (param i64 i32 i32) (result i64)))
  (type $6 (func (param i64 i32) (result i32)))
- (type $7 (func (param i32 i32 i64) (result i32)))
+ (type $7 (func (param i32 i32) (result i32)))
  (type $8 (func (param i32)))
  (type $9 (func (param i32 i32)))
+ (type $10 (func (param i64)))
  (import "env" "memory" (memory $memory 1))
+ (import "rt" "rtItemBegin" (func $rtItemBegin))
  (import "rt" "rtDecode" (func $rtDecode (param i32 i32 i32) (result i64)))
  (import "rt" "rtRead" (func $rtRead (param i64 i32 i32) (result i64)))
  (import "rt" "rtAlloc" (func $rtAlloc (param i32) (result i32)))
  (import "rt" "rtShow" (func $rtShow (param i64 i32) (result i64)))
  (import "rt" "rtEncode" (func $rtEncode (param i64 i32) (result i32)))
+ (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtCommit" (func $rtCommit (param i64 i32) (result i64)))
  (import "rt" "rtInit" (func $rtInit (param i32)))
  (import "rt" "rtCollect" (func $rtCollect (param i64 i32) (result i64)))
  (import "rt" "rtBegin" (func $rtBegin (param i32) (result i32)))
  (import "rt" "rtAbort" (func $rtAbort))
- (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtErrorCode" (func $rtErrorCode (result i32)))
  (import "rt" "rtErrorMessage" (func $rtErrorMessage (result i32)))
  (import "rt" "rtHeapUsed" (func $rtHeapUsed (result i32)))
  (import "rt" "rtLiveBytes" (func $rtLiveBytes (result i32)))
  (import "rt" "rtCollections" (func $rtCollections (result i32)))
  (global $state (mut i64) (i64.const 0))
- (data $0 (i32.const 1984) "\03\00\00\00\00\00\00\00\05\00\00\00\c4\07\00\00\c4\07\00\00\00\00\00\00\f1\00\00\00\1e\00\00\00Read: no parse as Either () ()\00\00\03\00\00\00\01\00\00\00\00\00\00\00\00\00\00\00\01\00\00\00\05\00\00\00\10\08\00\00\c4\07\00\00")
+ (global $budget (mut i64) (i64.const 0))
+ (data $0 (i32.const 67520) "\03\00\00\00\00\00\00\00\05\00\00\00\c4\07\01\00\c4\07\01\00\00\00\00\00\f1\00\00\00\1e\00\00\00Read: no parse as Either () ()\00\00\03\00\00\00\01\00\00\00\00\00\00\00\00\00\00\00\01\00\00\00\05\00\00\00\10\08\01\00\c4\07\01\00")
  (export "init" (func $init))
  (export "step" (func $step))
  (export "setState" (func $setState))
  (export "getState" (func $getState))
  (export "collect" (func $collect))
+ (export "setFuel" (func $setFuel))
  (export "begin" (func $rtBegin))
  (export "abort" (func $rtAbort))
  (export "encodedLength" (func $rtEncodedLength))
@@ -43,8 +47,10 @@
  (export "heapUsed" (func $rtHeapUsed))
  (export "liveBytes" (func $rtLiveBytes))
  (export "collections" (func $rtCollections))
- (func $step (param $0 i32) (param $1 i32) (param $2 i64) (result i32)
+ (func $step (param $0 i32) (param $1 i32) (result i32)
+  (local $2 i64)
   (local $3 i64)
+  (call $rtItemBegin)
   (local.set $2
    (global.get $state)
   )
@@ -56,10 +62,10 @@
        (call $rtDecode
         (local.get $0)
         (local.get $1)
-        (i32.const 1984)
+        (i32.const 67520)
        )
-       (i32.const 1992)
-       (i32.const 2008)
+       (i32.const 67528)
+       (i32.const 67544)
       )
      )
     )
@@ -78,13 +84,14 @@
     )
    )
   )
-  (local.set $0
+  (i32.store
+   (i32.const 1984)
    (call $rtEncode
     (call $rtShow
      (if (result i64)
       (local.get $0)
       (then
-       (i64.const 2048)
+       (i64.const 67584)
       )
       (else
        (i32.store
@@ -108,10 +115,14 @@
        )
       )
      )
-     (i32.const 2068)
+     (i32.const 67604)
     )
-    (i32.const 1984)
+    (i32.const 67520)
    )
+  )
+  (i32.store
+   (i32.const 1988)
+   (call $rtEncodedLength)
   )
   (global.set $state
    (call $rtCommit
@@ -119,32 +130,40 @@
     (i32.const 0)
    )
   )
-  (local.get $0)
+  (i32.load
+   (i32.const 1988)
+  )
  )
  (func $init
   (call $rtInit
-   (i32.const 2080)
+   (i32.const 67616)
   )
   (global.set $state
    (i64.const 0)
   )
  )
  (func $setState (param $0 i32) (param $1 i32)
+  (call $rtItemBegin)
   (global.set $state
    (call $rtCollect
     (call $rtDecode
      (local.get $0)
      (local.get $1)
-     (i32.const 2064)
+     (i32.const 67600)
     )
     (i32.const 0)
    )
   )
  )
+ (func $setFuel (param $0 i64)
+  (global.set $budget
+   (local.get $0)
+  )
+ )
  (func $getState (result i32)
   (call $rtEncode
    (global.get $state)
-   (i32.const 2064)
+   (i32.const 67600)
   )
  )
  (func $collect

@@ -6,31 +6,35 @@
  (type $2 (func (param i64 i32) (result i64)))
  (type $3 (func (param i32 i32 i32) (result i64)))
  (type $4 (func (param i64 i32) (result i32)))
- (type $5 (func (param i32 i32 i64) (result i32)))
+ (type $5 (func (param i32 i32) (result i32)))
  (type $6 (func (param i32)))
  (type $7 (func (param i32 i32)))
- (type $8 (func (param i32) (result i32)))
+ (type $8 (func (param i64)))
+ (type $9 (func (param i32) (result i32)))
  (import "env" "memory" (memory $memory 1))
+ (import "rt" "rtItemBegin" (func $rtItemBegin))
  (import "rt" "rtDecode" (func $rtDecode (param i32 i32 i32) (result i64)))
  (import "rt" "rtEncode" (func $rtEncode (param i64 i32) (result i32)))
+ (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtCommit" (func $rtCommit (param i64 i32) (result i64)))
  (import "rt" "rtInit" (func $rtInit (param i32)))
  (import "rt" "rtCollect" (func $rtCollect (param i64 i32) (result i64)))
  (import "rt" "rtBegin" (func $rtBegin (param i32) (result i32)))
  (import "rt" "rtAbort" (func $rtAbort))
- (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtErrorCode" (func $rtErrorCode (result i32)))
  (import "rt" "rtErrorMessage" (func $rtErrorMessage (result i32)))
  (import "rt" "rtHeapUsed" (func $rtHeapUsed (result i32)))
  (import "rt" "rtLiveBytes" (func $rtLiveBytes (result i32)))
  (import "rt" "rtCollections" (func $rtCollections (result i32)))
  (global $state (mut i64) (i64.const 0))
- (data $0 (i32.const 1984) "\01\00\00\00\02\00\00\00\04\00\00\00\c0\07\00\00\c4\07\00\00\00\00\00\00")
+ (global $budget (mut i64) (i64.const 0))
+ (data $0 (i32.const 67520) "\01\00\00\00\02\00\00\00\04\00\00\00\c0\07\01\00\c4\07\01\00\00\00\00\00")
  (export "init" (func $init))
  (export "step" (func $step))
  (export "setState" (func $setState))
  (export "getState" (func $getState))
  (export "collect" (func $collect))
+ (export "setFuel" (func $setFuel))
  (export "begin" (func $rtBegin))
  (export "abort" (func $rtAbort))
  (export "encodedLength" (func $rtEncodedLength))
@@ -39,11 +43,13 @@
  (export "heapUsed" (func $rtHeapUsed))
  (export "liveBytes" (func $rtLiveBytes))
  (export "collections" (func $rtCollections))
- (func $step (param $0 i32) (param $1 i32) (param $2 i64) (result i32)
+ (func $step (param $0 i32) (param $1 i32) (result i32)
+  (local $2 i64)
   (local $3 i64)
   (local $4 i64)
   (local $5 i64)
-  (local.set $2
+  (call $rtItemBegin)
+  (local.set $3
    (global.get $state)
   )
   (if
@@ -51,11 +57,11 @@
     (i64.ne
      (i64.load offset=16
       (i32.wrap_i64
-       (local.tee $3
+       (local.tee $2
         (call $rtDecode
          (local.get $0)
          (local.get $1)
-         (i32.const 1992)
+         (i32.const 67528)
         )
        )
       )
@@ -68,7 +74,7 @@
      (i64.add
       (i64.load offset=8
        (i32.wrap_i64
-        (local.get $3)
+        (local.get $2)
        )
       )
       (i64.const 1)
@@ -80,7 +86,7 @@
      (i64.sub
       (i64.load offset=8
        (i32.wrap_i64
-        (local.get $3)
+        (local.get $2)
        )
       )
       (i64.const 1)
@@ -88,48 +94,61 @@
     )
    )
   )
-  (local.set $0
+  (i32.store
+   (i32.const 1984)
    (call $rtEncode
     (select
      (local.get $4)
      (local.get $5)
      (local.get $0)
     )
-    (i32.const 1984)
+    (i32.const 67520)
    )
+  )
+  (i32.store
+   (i32.const 1988)
+   (call $rtEncodedLength)
   )
   (global.set $state
    (call $rtCommit
-    (local.get $2)
+    (local.get $3)
     (i32.const 0)
    )
   )
-  (local.get $0)
+  (i32.load
+   (i32.const 1988)
+  )
  )
  (func $init
   (call $rtInit
-   (i32.const 2016)
+   (i32.const 67552)
   )
   (global.set $state
    (i64.const 0)
   )
  )
  (func $setState (param $0 i32) (param $1 i32)
+  (call $rtItemBegin)
   (global.set $state
    (call $rtCollect
     (call $rtDecode
      (local.get $0)
      (local.get $1)
-     (i32.const 2004)
+     (i32.const 67540)
     )
     (i32.const 0)
    )
   )
  )
+ (func $setFuel (param $0 i64)
+  (global.set $budget
+   (local.get $0)
+  )
+ )
  (func $getState (result i32)
   (call $rtEncode
    (global.get $state)
-   (i32.const 2004)
+   (i32.const 67540)
   )
  )
  (func $collect

@@ -7,31 +7,35 @@
  (type $3 (func (param i64 i32) (result i64)))
  (type $4 (func (param i32 i32 i32) (result i64)))
  (type $5 (func (param i64 i32) (result i32)))
- (type $6 (func (param i32 i32 i64) (result i32)))
+ (type $6 (func (param i32 i32) (result i32)))
  (type $7 (func (param i32)))
- (type $8 (func (param i32) (result i32)))
+ (type $8 (func (param i64)))
+ (type $9 (func (param i32) (result i32)))
  (import "env" "memory" (memory $memory 1))
+ (import "rt" "rtItemBegin" (func $rtItemBegin))
  (import "rt" "rtDecode" (func $rtDecode (param i32 i32 i32) (result i64)))
  (import "rt" "rtRaise" (func $rtRaise (param i32 i32)))
  (import "rt" "rtEncode" (func $rtEncode (param i64 i32) (result i32)))
+ (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtCommit" (func $rtCommit (param i64 i32) (result i64)))
  (import "rt" "rtInit" (func $rtInit (param i32)))
  (import "rt" "rtCollect" (func $rtCollect (param i64 i32) (result i64)))
  (import "rt" "rtBegin" (func $rtBegin (param i32) (result i32)))
  (import "rt" "rtAbort" (func $rtAbort))
- (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtErrorCode" (func $rtErrorCode (result i32)))
  (import "rt" "rtErrorMessage" (func $rtErrorMessage (result i32)))
  (import "rt" "rtHeapUsed" (func $rtHeapUsed (result i32)))
  (import "rt" "rtLiveBytes" (func $rtLiveBytes (result i32)))
  (import "rt" "rtCollections" (func $rtCollections (result i32)))
  (global $state (mut i64) (i64.const 0))
- (data $0 (i32.const 1984) "\01\00\00\00\00\00\00\00")
+ (global $budget (mut i64) (i64.const 0))
+ (data $0 (i32.const 67520) "\01\00\00\00\00\00\00\00")
  (export "init" (func $init))
  (export "step" (func $step))
  (export "setState" (func $setState))
  (export "getState" (func $getState))
  (export "collect" (func $collect))
+ (export "setFuel" (func $setFuel))
  (export "begin" (func $rtBegin))
  (export "abort" (func $rtAbort))
  (export "encodedLength" (func $rtEncodedLength))
@@ -40,8 +44,9 @@
  (export "heapUsed" (func $rtHeapUsed))
  (export "liveBytes" (func $rtLiveBytes))
  (export "collections" (func $rtCollections))
- (func $step (param $0 i32) (param $1 i32) (param $2 i64) (result i32)
-  (local $3 i32)
+ (func $step (param $0 i32) (param $1 i32) (result i32)
+  (local $2 i32)
+  (local $3 i64)
   (local $4 i64)
   (local $5 i64)
   (local $6 i64)
@@ -51,23 +56,27 @@
   (local $10 i64)
   (local $11 i32)
   (local $12 i32)
+  (call $rtItemBegin)
+  (local.set $4
+   (global.get $budget)
+  )
   (local.set $8
    (global.get $state)
   )
-  (local.set $3
+  (local.set $2
    (i32.const 0)
   )
   (local.set $5
    (call $rtDecode
     (local.get $0)
     (local.get $1)
-    (i32.const 1984)
+    (i32.const 67520)
    )
   )
   (loop $unleft_loop1
    (if
     (i64.eqz
-     (local.get $2)
+     (local.get $4)
     )
     (then
      (call $rtRaise
@@ -77,19 +86,19 @@
      (unreachable)
     )
    )
-   (local.set $2
+   (local.set $4
     (i64.sub
-     (local.get $2)
+     (local.get $4)
      (i64.const 1)
     )
    )
    (if
-    (local.get $3)
+    (local.get $2)
     (then
      (local.set $9
       (i64.extend_i32_u
        (i64.le_s
-        (local.get $4)
+        (local.get $3)
         (i64.const 0)
        )
       )
@@ -107,7 +116,7 @@
     )
    )
    (if
-    (local.get $3)
+    (local.get $2)
     (then
      (local.set $6
       (if (result i64)
@@ -121,7 +130,7 @@
        )
        (else
         (i64.sub
-         (local.get $4)
+         (local.get $3)
          (i64.const 1)
         )
        )
@@ -150,17 +159,17 @@
     )
    )
    (if
-    (local.get $3)
+    (local.get $2)
     (then
      (if
       (i32.eqz
        (local.get $11)
       )
       (then
-       (local.set $3
+       (local.set $2
         (i32.const 1)
        )
-       (local.set $4
+       (local.set $3
         (local.get $6)
        )
        (br $unleft_loop1)
@@ -168,17 +177,17 @@
      )
     )
     (else
-     (local.set $4
+     (local.set $3
       (if (result i64)
        (local.get $12)
        (then
         (local.get $5)
        )
        (else
-        (local.set $3
+        (local.set $2
          (i32.const 1)
         )
-        (local.set $4
+        (local.set $3
          (local.get $7)
         )
         (br $unleft_loop1)
@@ -188,11 +197,16 @@
     )
    )
   )
-  (local.set $0
+  (i32.store
+   (i32.const 1984)
    (call $rtEncode
-    (local.get $4)
-    (i32.const 1984)
+    (local.get $3)
+    (i32.const 67520)
    )
+  )
+  (i32.store
+   (i32.const 1988)
+   (call $rtEncodedLength)
   )
   (global.set $state
    (call $rtCommit
@@ -200,32 +214,40 @@
     (i32.const 0)
    )
   )
-  (local.get $0)
+  (i32.load
+   (i32.const 1988)
+  )
  )
  (func $init
   (call $rtInit
-   (i32.const 2000)
+   (i32.const 67536)
   )
   (global.set $state
    (i64.const 0)
   )
  )
  (func $setState (param $0 i32) (param $1 i32)
+  (call $rtItemBegin)
   (global.set $state
    (call $rtCollect
     (call $rtDecode
      (local.get $0)
      (local.get $1)
-     (i32.const 1988)
+     (i32.const 67524)
     )
     (i32.const 0)
    )
   )
  )
+ (func $setFuel (param $0 i64)
+  (global.set $budget
+   (local.get $0)
+  )
+ )
  (func $getState (result i32)
   (call $rtEncode
    (global.get $state)
-   (i32.const 1988)
+   (i32.const 67524)
   )
  )
  (func $collect
