@@ -13,7 +13,10 @@ import {
   StateV1,
   StateV2,
   StateV3,
+  upgradeV1toV2,
+  upgradeV2toV3,
 } from '../examples/counter/index.ts';
+import { deployedStage, initialVersion, planUpgrade } from '../compiler/upgrade.ts';
 import { erase, type Ty } from '../compiler/edsl.ts';
 import { step } from '../compiler/interpret.ts';
 import { checkPipeline, pipelineFromJson, pipelineToJson } from '../compiler/pipeline.ts';
@@ -231,5 +234,41 @@ describe('v1 as a pipeline', () => {
     const json = pipelineToJson(counterV1Pipeline.spec);
     expect(json).toMatchObject({ stages: [{ name: 'counter', state: { type: 'Int', initial: 0 }, input: 'String', output: 'String' }] });
     expect(pipelineFromJson(JSON.parse(JSON.stringify(json)))).toEqual(counterV1Pipeline.spec);
+  });
+});
+
+function outputOf(r: ReturnType<typeof step>): Value {
+  if (!r.ok) throw new Error(`migration failed: ${r.error.code}`);
+  return r.output;
+}
+
+describe('the upgrade requests of upgrades.ts', () => {
+  const v1 = counterV1Pipeline.spec.stages[0];
+  const deployedV1 = deployedStage('counter', initialVersion(v1, '2026-01-01T00:00:00.000Z'));
+
+  it('plan v1 => v2 => v3 against the deployed counter, each with its inverse', () => {
+    const toV2 = planUpgrade([deployedV1], upgradeV1toV2);
+    if (!toV2.ok) throw new Error(`v1 => v2 refused: ${toV2.reason}`);
+    expect(toV2.stages.map((s) => [s.name, s.version, s.inverse !== undefined])).toEqual([['counter', 2, true]]);
+    const p2 = toV2.stages[0];
+    const deployedV2 = { name: 'counter', stateType: p2.stateType, inputType: p2.inputType, outputType: p2.outputType, term: p2.term, hash: p2.hash, version: p2.version };
+    const toV3 = planUpgrade([deployedV2], upgradeV2toV3);
+    if (!toV3.ok) throw new Error(`v2 => v3 refused: ${toV3.reason}`);
+    expect(toV3.stages[0].stateType).toEqual(pair(Int, Bool));
+    // v1 and v2 share the state type Int, so only an expected version tells them apart.
+    const stale = planUpgrade([deployedV1], { stages: [{ ...upgradeV2toV3.stages[0], expectedVersion: p2.hash }] });
+    expect(stale.ok).toBe(false);
+  });
+
+  it('migrate the count forwards and back', () => {
+    const toV2 = planUpgrade([deployedV1], upgradeV1toV2);
+    if (!toV2.ok) throw new Error(toV2.reason);
+    expect(outputOf(step(toV2.stages[0].migration, 41n, null))).toBe(41n);
+    expect(outputOf(step(toV2.stages[0].inverse!, 41n, null))).toBe(41n);
+    const m3 = typecheckMigration(upgradeV2toV3.stages[0].stateMigration, StateV2.type, StateV3.type);
+    const i3 = typecheckMigration(upgradeV2toV3.stages[0].inverseMigration!, StateV3.type, StateV2.type);
+    if (!m3.ok || !i3.ok) throw new Error('the v3 migrations do not typecheck');
+    expect(outputOf(step(m3.typed, 7n, null))).toEqual([7n, false]);
+    expect(outputOf(step(i3.typed, [7n, true], null))).toBe(7n);
   });
 });

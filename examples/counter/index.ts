@@ -6,8 +6,10 @@
 //
 // Each version exports its typed term (`counterVn`), the erased term
 // (`counterVnTerm`), its state/input/output witnesses, and the migration
-// from the version before it.
+// from the version before it; upgrades.ts has the upgrade requests (with
+// inverses) that `smwasm upgrade --export` sends.
 
 export * from './v1.ts';
 export * from './v2.ts';
 export * from './v3.ts';
+export * from './upgrades.ts';
