@@ -49,7 +49,7 @@ import {
   type VariantOf,
   type VariantTy,
 } from './edsl.ts';
-import { Int as IntType, pair, type Type, Unit as UnitType, variant } from './types.ts';
+import { Int as IntType, pair, type Type, typeEquals, Unit as UnitType, variant } from './types.ts';
 import type { Value } from './values.ts';
 
 // ---------------------------------------------------------------------------
@@ -68,6 +68,47 @@ export function sessionInput(a: Type): Type {
 /** `<Reply: b, Silent: ()>`: the answer to the connection the item came from, or nothing. */
 export function sessionOutput(b: Type): Type {
   return variant({ Reply: b, Silent: UnitType });
+}
+
+/** The message and answer types of a session pipeline, and where its cases sit in the canonical layout. */
+export interface SessionTypes {
+  /** `a`: what one message of a client is. */
+  readonly data: Type;
+  /** `b`: what one answer is. */
+  readonly reply: Type;
+  /** Case indices of sessionEvent(a) and sessionOutput(b) (cases in name order, as compiler/layout.ts writes them). */
+  readonly cases: { readonly connect: number; readonly data: number; readonly disconnect: number; readonly reply: number; readonly silent: number };
+}
+
+/**
+ * Recognises a pipeline that follows the session convention, by structure:
+ *
+ *   sessionTypes((Int, <Connect: (), Data: String, Disconnect: ()>), <Reply: String, Silent: ()>)  =>  { data: String, reply: String, … }
+ *   sessionTypes(String, String)                                                                =>  null
+ *
+ * Both types must match: an input of session items with any other output is
+ * not a session pipeline (the runtime could not tell what to write).
+ */
+export function sessionTypes(input: Type, output: Type): SessionTypes | null {
+  if (input.kind !== 'Pair' || input.fst.kind !== 'Int') return null;
+  const event = input.snd;
+  if (event.kind !== 'Variant' || output.kind !== 'Variant') return null;
+  const dataCase = event.cases.find((c) => c.name === 'Data');
+  const replyCase = output.cases.find((c) => c.name === 'Reply');
+  if (dataCase === undefined || replyCase === undefined) return null;
+  if (!typeEquals(event, sessionEvent(dataCase.type)) || !typeEquals(output, sessionOutput(replyCase.type))) return null;
+  const at = (t: Type & { kind: 'Variant' }, name: string) => t.cases.findIndex((c) => c.name === name);
+  return {
+    data: dataCase.type,
+    reply: replyCase.type,
+    cases: {
+      connect: at(event, 'Connect'),
+      data: at(event, 'Data'),
+      disconnect: at(event, 'Disconnect'),
+      reply: at(output, 'Reply'),
+      silent: at(output, 'Silent'),
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------
