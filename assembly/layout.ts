@@ -24,6 +24,8 @@ export let encodedLength: u32 = 0;
 export function encode(v: i64, desc: usize): usize {
   const start = heapTop;
   out = start + 8;
+  // The header needs memory even when the value has no bytes (a Unit output): nothing else grows it then.
+  openNeed(start, 8);
   encodeGo(v, desc);
   encodedLength = <u32>(out - start - 8);
   store<u32>(start, K_RAW | (encodedLength << 3));

@@ -26,7 +26,9 @@ import { PMap, type ListValue, type PairValue, type RecordValue, type TaggedValu
 export const LAYOUT_VERSION = 1;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a String that starts with U+FEFF keeps it (by default TextDecoder drops it, which the
+// Wasm runtime's decoder does not).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A growable byte buffer. `encodeInto` appends; nothing is allocated per value except string bytes. */
 export class ByteWriter {
