@@ -260,16 +260,93 @@ export function mapToList(t: usize, mapDesc: usize): usize {
   return entriesGo(t, 0, ptrBit(descA(mapDesc)) | (ptrBit(descB(mapDesc)) << 1));
 }
 
-/** MapFromList: later entries win. */
+/**
+ * MapFromList: later entries win. The entries go into a scratch array, which is stably sorted by key
+ * (already ascending lists, the common case of a migration, cost one comparison per entry); the
+ * last of each run of equal keys is kept and the tree built in O(n). An insert per entry would copy
+ * a path each time: O(n log n) nodes allocated for one map.
+ */
 export function mapFromList(l: usize, mapDesc: usize): usize {
-  let t: usize = 0;
-  nodeHeader = headerFor(mapDesc);
-  insertKeyDesc = descA(mapDesc);
+  const n = listLength(l);
+  if (n == 0) return 0;
+  const entries = alloc(<usize>n << 4);
+  let e = entries;
   for (let c = l; c != 0; c = tailOf(c)) {
     const p = <usize>headOf(c);
-    t = insertGo(t, load<i64>(p, 8), load<i64>(p, 16));
+    store<i64>(e, load<i64>(p, 8));
+    store<i64>(e, load<i64>(p, 16), 8);
+    e += 16;
   }
-  return t;
+  return mapFromEntries(entries, n, mapDesc);
+}
+
+/**
+ * A map from `n` (key, value) word pairs at `entries`, in any order, later entries winning over
+ * earlier equal keys. Reorders the entries in place; allocates a scratch copy when they are not
+ * already ascending, and the tree's n nodes.
+ */
+export function mapFromEntries(entries: usize, n: u32, mapDesc: usize): usize {
+  const keyDesc = descA(mapDesc);
+  let ascending = true;
+  for (let i: u32 = 1; i < n; i++) {
+    const e = entries + (<usize>i << 4);
+    if (compareKeys(load<i64>(e - 16), load<i64>(e), keyDesc) > 0) {
+      ascending = false;
+      break;
+    }
+  }
+  if (!ascending) sortEntries(entries, n, keyDesc);
+  // Keep the last of each run of equal keys (stable sort: the latest entry), compacting in place.
+  let kept: u32 = 1;
+  for (let i: u32 = 1; i < n; i++) {
+    const e = entries + (<usize>i << 4);
+    const last = entries + (<usize>(kept - 1) << 4);
+    if (compareKeys(load<i64>(last), load<i64>(e), keyDesc) == 0) {
+      store<i64>(last, load<i64>(e, 8), 8);
+    } else {
+      const to = entries + (<usize>kept << 4);
+      if (to != e) {
+        store<i64>(to, load<i64>(e));
+        store<i64>(to, load<i64>(e, 8), 8);
+      }
+      kept++;
+    }
+  }
+  return mapFromSorted(entries, kept, mapDesc);
+}
+
+/** Stable bottom-up merge sort of (key, value) word pairs by key; the result ends up at `entries`. */
+function sortEntries(entries: usize, n: u32, keyDesc: usize): void {
+  let from = entries;
+  let to = alloc(<usize>n << 4);
+  for (let width: u32 = 1; width < n; width <<= 1) {
+    for (let lo: u32 = 0; lo < n; lo += width << 1) {
+      const mid = lo + width < n ? lo + width : n;
+      const hi = mid + width < n ? mid + width : n;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const a = from + (<usize>i << 4);
+        const b = from + (<usize>j << 4);
+        // Ties take the left (earlier) entry first: stable.
+        const takeRight = compareKeys(load<i64>(b), load<i64>(a), keyDesc) < 0;
+        const src = takeRight ? b : a;
+        const dst = to + (<usize>k << 4);
+        store<i64>(dst, load<i64>(src));
+        store<i64>(dst, load<i64>(src, 8), 8);
+        if (takeRight) j++;
+        else i++;
+        k++;
+      }
+      if (i < mid) memory.copy(to + (<usize>k << 4), from + (<usize>i << 4), <usize>(mid - i) << 4);
+      else if (j < hi) memory.copy(to + (<usize>k << 4), from + (<usize>j << 4), <usize>(hi - j) << 4);
+    }
+    const t = from;
+    from = to;
+    to = t;
+  }
+  if (from != entries) memory.copy(entries, from, <usize>n << 4);
 }
 
 /**
@@ -290,9 +367,5 @@ function buildGo(entries: usize, lo: u32, hi: u32): usize {
   return node(load<i64>(e), load<i64>(e, 8), l, r);
 }
 
-/** Inserts one entry into a map under construction (decoding unsorted bytes). */
-export function mapInsertInto(t: usize, k: i64, v: i64, mapDesc: usize): usize {
-  return mapInsert(t, k, v, mapDesc);
-}
 
 export { mapSize };

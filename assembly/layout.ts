@@ -8,10 +8,10 @@
 
 import { alloc, heapTop, K_RAW, K_TUPLE, K_TAGGED, openNeed, openClose, raise, E_LAYOUT } from './heap';
 import {
-  descA, descB, descCount, descField, fieldOffset, headOf, kindOf, payloadOf, ptrBit, tagOf, tailOf, word, compareValues, cons,
+  descA, descB, descCount, descField, fieldOffset, headOf, kindOf, payloadOf, ptrBit, tagOf, tailOf, word,
   T_BOOL, T_EITHER, T_INT, T_LIST, T_MAP, T_PAIR, T_RECORD, T_STRING, T_UNIT, T_VARIANT,
 } from './values';
-import { listStart, listPush, listFinish, mapFromSorted, mapInsert } from './collections';
+import { mapFromEntries } from './collections';
 import { emptyString, newString, strCodePoints, strData, strLength, validateUtf8 } from './strings';
 import { K_CONS } from './heap';
 
@@ -234,25 +234,18 @@ function decodeGo(desc: usize): i64 {
       if (n == 0) return 0;
       const kd = descA(desc);
       const vd = descB(desc);
-      // Decode the entries into a scratch array, checking that keys ascend; hostile bytes whose
-      // keys do not ascend are inserted one by one instead (later entries win, as in layout.ts).
+      // Decode the entries into a scratch array; canonical bytes ascend and build the tree in O(n).
+      // Hostile bytes whose keys do not ascend get a map as if inserted in order (later entries
+      // win, as in layout.ts).
       const entries = alloc(<usize>n << 4);
-      let sorted = true;
       for (let i: u32 = 0; i < n; i++) {
         const k = decodeGo(kd);
         const v = decodeGo(vd);
         const e = entries + (<usize>i << 4);
         store<i64>(e, k);
         store<i64>(e, v, 8);
-        if (i > 0 && sorted && compareValues(load<i64>(e - 16), k, kd) >= 0) sorted = false;
       }
-      if (sorted) return <i64>mapFromSorted(entries, n, desc);
-      let t: usize = 0;
-      for (let i: u32 = 0; i < n; i++) {
-        const e = entries + (<usize>i << 4);
-        t = mapInsert(t, load<i64>(e), load<i64>(e, 8), desc);
-      }
-      return <i64>t;
+      return <i64>mapFromEntries(entries, n, desc);
     }
     case T_RECORD: {
       const n = descCount(desc);

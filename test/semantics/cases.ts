@@ -456,6 +456,32 @@ ok(
   [[1n, 'a'], [2n, 'b'], [1n, 'c']],
   mapOf(IntT, [[1n, 'c'], [2n, 'b']]),
 );
+{
+  // Longer lists: ascending, descending, ascending with repeats, and scrambled with repeats.
+  const entriesOf = (keys: readonly number[]) => keys.map((k, i) => [BigInt(k), `v${i}`] as [Value, Value]);
+  const lastWins = (keys: readonly number[]) => {
+    const m = new Map<number, string>();
+    keys.forEach((k, i) => m.set(k, `v${i}`));
+    return mapOf(
+      IntT,
+      [...m].map(([k, v]) => [BigInt(k), v] as [Value, Value]),
+    );
+  };
+  const shapes: ReadonlyArray<[string, number[]]> = [
+    ['ascending', Array.from({ length: 40 }, (_, i) => i * 3)],
+    ['descending', Array.from({ length: 40 }, (_, i) => 100 - i)],
+    ['ascending with runs of equal keys', Array.from({ length: 40 }, (_, i) => i >> 2)],
+    ['scrambled with repeats', Array.from({ length: 61 }, (_, i) => (i * 37) % 23)],
+  ];
+  for (const [shape, keys] of shapes) ok(`MapFromList of ${shape}: later entries win`, mk('MapFromList', {}), list(pair(IntT, Str)), entriesOf(keys), lastWins(keys));
+  ok(
+    'MapFromList with String keys out of order',
+    mk('MapFromList', {}),
+    list(pair(Str, IntT)),
+    [['pear', 1n], ['apple', 2n], ['pear', 3n], ['', 4n], ['apple pie', 5n], ['apple', 6n]],
+    mapOf(Str, [['', 4n], ['apple', 6n], ['apple pie', 5n], ['pear', 3n]]),
+  );
+}
 ok(
   'Map with pair keys, ordered lexicographically',
   mk('MapKeys', {}),
