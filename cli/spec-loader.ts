@@ -4,6 +4,7 @@
 //   loadPipeline('examples/counter/pipeline.json')  => PipelineSpec
 //   loadPipeline('my-service.ts')                   => the module's `pipeline` (or default) export
 //   examplePipeline('counter')                      => the seed's counter v1, stage "counter"
+//   examplePipeline('files')                        => the file service v1, parse >>> fs >>> render (a session pipeline)
 
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
@@ -15,7 +16,7 @@ export class SpecLoadError extends Error {
   override name = 'SpecLoadError';
 }
 
-export const EXAMPLES = ['counter'] as const;
+export const EXAMPLES = ['counter', 'files'] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 
 export async function examplePipeline(name: string): Promise<PipelineSpec> {
@@ -23,6 +24,10 @@ export async function examplePipeline(name: string): Promise<PipelineSpec> {
     case 'counter': {
       const { counterV1Pipeline } = await import('../examples/counter/v1.ts');
       return counterV1Pipeline.spec;
+    }
+    case 'files': {
+      const { filesV1 } = await import('../examples/files/v1.ts');
+      return filesV1.spec;
     }
     default:
       throw new SpecLoadError(`unknown example ${JSON.stringify(name)}; the examples are: ${EXAMPLES.join(', ')}`);
@@ -49,7 +54,7 @@ export async function loadPipeline(path: string): Promise<PipelineSpec> {
   if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
     let mod: Record<string, unknown>;
     try {
-      mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+      mod = await importModule(pathToFileURL(file).href);
     } catch (e) {
       throw new SpecLoadError(`${path}: could not load the module: ${(e as Error).message}`);
     }
@@ -67,6 +72,23 @@ export async function loadPipeline(path: string): Promise<PipelineSpec> {
     }
   }
   throw new SpecLoadError(`${path}: a pipeline spec is a .json file or a .ts/.js module exporting \`pipeline\``);
+}
+
+/**
+ * Imports a spec module. The command line registers tsx for the whole
+ * process, so a plain import usually works and shares this process's modules:
+ * the spec's values (a Map initial state, say) are then instances of the
+ * compiler's own classes, which the checks require. Where it does not (no
+ * global loader, or a .ts file outside any ESM package, which Node reads as
+ * CommonJS), tsx loads the module in a namespace of its own, whose Map values
+ * the checks do not recognise.
+ */
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch {
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  }
 }
 
 function isPipelineSpec(x: unknown): x is PipelineSpec {

@@ -11,3 +11,6 @@
 export * from './tree.ts';
 export * from './v1.ts';
 export * from './v2.ts';
+
+/** The pipeline `smwasm serve examples/files/index.ts` deploys: v1 (`--example files` is the same). */
+export { filesV1 as pipeline } from './v1.ts';
