@@ -1,10 +1,13 @@
 // Line codecs: one client message per line in, one reply per line out, in
-// the seed's syntax or in JSON (docs/wire-format.md, "JSON message envelope").
+// the seed's syntax, in JSON (docs/wire-format.md, "JSON message envelope"),
+// or as raw lines (for nc and telnet users of line protocols).
 //
 //   seed  in:  Item "Left ()"            Item (MaybeSocket Nothing) "Left ()"     Upgrade "counter" (UpgradeData_ {…})
 //         out: Item "Left 0"             Error "Read: no parse as Either () ()"   UpgradeFailed "counter" "…"
 //   json  in:  {"Item": "Left ()"}       {"Upgrade": {"stage": "counter", "oldState": "Int", …}}
 //         out: {"Item": "Left 0"}        {"Error": {"code": "READ_NO_PARSE", "message": "…", "stage": "counter"}}
+//   lines in:  cd docs                   (the line is the String, verbatim)
+//         out: OK                        ERROR READ_NO_PARSE: Read: no parse as Either () ()
 //
 // Requests become envelope bodies (canonical bytes of the pipeline's input
 // type); replies are written from envelope records straight into a
@@ -13,11 +16,20 @@
 // between the line and the ring with no string, no value and no parser in
 // between. Everything else goes through compiler/messages.ts and the value
 // codecs, and must give the same bytes (test/runtime-codec.test.ts checks).
+//
+// Session pipelines (compiler/sessions.ts: input (Int, <Connect, Data: a,
+// Disconnect>), output <Reply: b, Silent>) are recognised by `lineCodec`: the
+// codec then reads and writes the payloads a and b, and the front
+// (runtime/front.ts) wraps them in session items, so clients never see or
+// forge connection ids.
 
+import { isUtf8 } from 'node:buffer';
 import { encodeValue, decodeValue } from '../compiler/layout.ts';
 import { parseClientMessageSeed, showServerMessageSeed, UPGRADE_DATA_FIELDS, type UpgradeData } from '../compiler/messages.ts';
+import { type PipelineSpec, pipelineInput, pipelineOutput } from '../compiler/pipeline.ts';
+import { type SessionTypes, sessionTypes } from '../compiler/sessions.ts';
 import { termFromJson, termToJson } from '../compiler/terms.ts';
-import { type Type, typeFromJson, typeToJson } from '../compiler/types.ts';
+import { showType, type Type, typeFromJson, typeToJson } from '../compiler/types.ts';
 import { type Json, valueFromJson, valueToJson } from '../compiler/values.ts';
 import {
   decodeItemError,
@@ -31,11 +43,11 @@ import {
   type MsgKind,
 } from './envelope.ts';
 
-export type Syntax = 'seed' | 'json';
-export const SYNTAXES: readonly Syntax[] = ['seed', 'json'];
+export type Syntax = 'seed' | 'json' | 'lines';
+export const SYNTAXES: readonly Syntax[] = ['seed', 'json', 'lines'];
 
 export function parseSyntaxName(name: string): Syntax {
-  if (name === 'seed' || name === 'json') return name;
+  if (name === 'seed' || name === 'json' || name === 'lines') return name;
   throw new Error(`unknown syntax ${JSON.stringify(name)}; choose one of: ${SYNTAXES.join(', ')}`);
 }
 
@@ -105,8 +117,12 @@ export class ReplyBuffer {
 /** One syntax at one pipeline's types. */
 export interface LineCodec {
   readonly syntax: Syntax;
+  /** What a request line holds: the pipeline's input type, or a session pipeline's message type a. */
   readonly input: Type;
+  /** What a reply line holds: the pipeline's output type, or a session pipeline's answer type b. */
   readonly output: Type;
+  /** Set for a session pipeline: the front turns each connection's life into session items around the payloads. */
+  readonly session: SessionTypes | null;
   /** Reads `line[start, end)` (no newline) into `out`. Never throws. */
   parse(line: Buffer, start: number, end: number, out: ParsedRequest): void;
   /**
@@ -121,8 +137,35 @@ export interface LineCodec {
   errorLine(message: string): string;
 }
 
+/** A pipeline's input and output types the codec cannot serve (the lines syntax on non-String types). */
+export class SyntaxTypeError extends Error {
+  override name = 'SyntaxTypeError';
+}
+
+/**
+ * The codec for a pipeline of these input and output types. A session
+ * pipeline (compiler/sessions.ts `sessionTypes`) gets a codec of its payloads,
+ * with `session` set. Throws SyntaxTypeError when the syntax cannot carry the types.
+ */
 export function lineCodec(syntax: Syntax, input: Type, output: Type): LineCodec {
-  return syntax === 'seed' ? new SeedCodec(input, output) : new JsonCodec(input, output);
+  const session = sessionTypes(input, output);
+  const a = session?.data ?? input;
+  const b = session?.reply ?? output;
+  switch (syntax) {
+    case 'seed':
+      return new SeedCodec(a, b, session);
+    case 'json':
+      return new JsonCodec(a, b, session);
+    case 'lines':
+      return new LinesCodec(a, b, session, input, output);
+    default:
+      throw new Error(`unknown syntax ${syntax satisfies never}`);
+  }
+}
+
+/** The codec of a pipeline spec at its declared types, made before it is deployed: a syntax that cannot carry them is refused before any thread starts. */
+export function specCodec(syntax: Syntax, spec: PipelineSpec): LineCodec {
+  return lineCodec(syntax, pipelineInput(spec), pipelineOutput(spec));
 }
 
 /** Whether `b[start, end)` is printable ASCII without `"` and `\`: text that is its own escape in Haskell Show and in JSON. */
@@ -199,6 +242,7 @@ class SeedCodec implements LineCodec {
   constructor(
     readonly input: Type,
     readonly output: Type,
+    readonly session: SessionTypes | null,
   ) {
     this.stringIn = input.kind === 'String';
     this.stringOut = output.kind === 'String';
@@ -300,6 +344,7 @@ class JsonCodec implements LineCodec {
   constructor(
     readonly input: Type,
     readonly output: Type,
+    readonly session: SessionTypes | null,
   ) {
     this.stringIn = input.kind === 'String';
     this.stringOut = output.kind === 'String';
@@ -404,4 +449,102 @@ class JsonCodec implements LineCodec {
   errorLine(message: string): string {
     return JSON.stringify({ Error: { code: 'BAD_REQUEST', message } }) + '\n';
   }
+}
+
+// ---------------------------------------------------------------------------
+
+const NEWLINE_BYTE = ascii('\n');
+
+/** Keeps a message on one line: line breaks in it become spaces. */
+const oneLine = (text: string) => text.replace(/\r\n|[\r\n]/g, ' ');
+
+/**
+ * Raw lines, for people at a terminal (nc, telnet) talking to a line
+ * protocol: a request line is the String itself, verbatim (also a blank
+ * one); a String reply is written verbatim as one line; errors are
+ * `ERROR <code>: <message>`. Both the input and the output (of a session
+ * pipeline: its messages and answers) must be String.
+ */
+class LinesCodec implements LineCodec {
+  readonly syntax = 'lines';
+  constructor(
+    readonly input: Type,
+    readonly output: Type,
+    readonly session: SessionTypes | null,
+    pipelineInput: Type,
+    pipelineOutput: Type,
+  ) {
+    const alternative = 'use --syntax seed or json';
+    if (input.kind !== 'String') {
+      throw new SyntaxTypeError(
+        session !== null
+          ? `the lines syntax reads each line as a String, but the pipeline's session messages are of type ${showType(input)} (its input is ${showType(pipelineInput)}); ${alternative}`
+          : `the lines syntax reads each line as a String, but the pipeline's input type is ${showType(input)}; ${alternative}`,
+      );
+    }
+    if (output.kind !== 'String') {
+      throw new SyntaxTypeError(
+        session !== null
+          ? `the lines syntax writes each reply as a String, but the pipeline's session replies are of type ${showType(output)} (its output is ${showType(pipelineOutput)}); ${alternative}`
+          : `the lines syntax writes each reply as a String, but the pipeline's output type is ${showType(output)}; ${alternative}`,
+      );
+    }
+  }
+
+  parse(line: Buffer, start: number, end: number, out: ParsedRequest): void {
+    // A String is UTF-8: plain ASCII is, and anything else is checked (allocates a view).
+    if (asciiOnly(line, start, end) || isUtf8(line.subarray(start, end))) {
+      out.kind = 'string';
+      out.start = start;
+      out.end = end;
+      return;
+    }
+    out.kind = 'error';
+    out.message = 'the line is not valid UTF-8';
+  }
+
+  completeWithoutNewline(): boolean {
+    // A line ends at its newline (or when the client closes its side): `ls` may still become `lsx`.
+    return false;
+  }
+
+  reply(kind: MsgKind, bytes: Uint8Array, at: number, end: number, out: ReplyBuffer): void {
+    switch (kind) {
+      case MSG_ITEM: {
+        if (stringBodyLength(bytes, at, end) < 0) throw new Error('lines: a reply that is not one String');
+        out.raw(bytes, at + 4, end);
+        out.raw(NEWLINE_BYTE, 0, 1);
+        return;
+      }
+      case MSG_ITEM_ERROR: {
+        const e = decodeItemError(bytes, at, end);
+        out.utf8(`ERROR ${e.code}: ${oneLine(e.message)}\n`);
+        return;
+      }
+      case MSG_UPGRADE_RESULT: {
+        // Lines carry no upgrades, so none is answered here in practice; said plainly if one is.
+        const r = decodeUpgradeResult(bytes, at, end);
+        out.utf8(r.ok ? `UPGRADED ${r.stage}\n` : `ERROR UPGRADE_FAILED: ${r.stage}: ${oneLine(r.reason)}\n`);
+        return;
+      }
+      case MSG_UPGRADE: {
+        const u = decodeUpgrade(bytes, at, end);
+        out.utf8(`ERROR UPGRADE_FAILED: ${u.stage}: no stage named ${JSON.stringify(u.stage)}\n`);
+        return;
+      }
+      case MSG_DONE:
+        return;
+      default:
+        throw new Error(`unknown message kind ${kind satisfies never}`);
+    }
+  }
+
+  errorLine(message: string): string {
+    return `ERROR BAD_REQUEST: ${oneLine(message)}\n`;
+  }
+}
+
+function asciiOnly(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i] > 0x7f) return false;
+  return true;
 }

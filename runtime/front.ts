@@ -26,13 +26,31 @@
 // upgrade is refused in place. Every UpgradeResult is shown to
 // `onUpgradeResult` at the sink before it is routed.
 //
-// Admission: every message enters ring 0 in `submit` (client lines) or in
-// `admitControl` (upgrades and refusals), nowhere else.
+// Admission: every message enters ring 0 in `submit` (client lines),
+// `submitEvent` (session events) or `admitControl` (upgrades and refusals),
+// nowhere else.
+//
+// Sessions (compiler/sessions.ts): when the codec says the pipeline follows
+// the session convention, each connection's life becomes session items:
+//
+//   open                      =>  (id, Connect ())         request 0; a Reply answering it is a greeting
+//   each line x               =>  (id, Data x)             x read by the codec as the message type a
+//   input ends, the transport
+//   closes, or shutdown       =>  (id, Disconnect ())      once, after its last line; its answer is dropped
+//   Reply y / Silent ()       =>  y written by the codec / nothing
+//
+// A connection's events are in ring 0 in that order (a Connect that finds
+// ring 0 full waits in the blocked queue, ahead of the connection's bytes),
+// so the machine sees exactly one Connect first and one Disconnect last.
+// Ids come from runtime/connection-ids.ts and are never reused, also across
+// restarts.
 //
 // Nothing here blocks the thread: ring waits are Atomics.waitAsync.
 
+import type { SessionTypes } from '../compiler/sessions.ts';
 import type { LineCodec } from './codec.ts';
 import { ParsedRequest, ReplyBuffer } from './codec.ts';
+import { ConnectionIds } from './connection-ids.ts';
 import {
   decodeUpgradeResult,
   encodeItemError,
@@ -76,6 +94,8 @@ export interface FrontOptions {
   readonly upgrades?: InBandUpgradeHandler;
   /** Sees every UpgradeResult reaching the sink, before its reply is routed. */
   readonly onUpgradeResult?: (connection: number, request: number, result: UpgradeResultBody) => void;
+  /** Where connection ids come from. Default: a counter from the wall clock's floor (runtime/connection-ids.ts). */
+  readonly connectionIds?: ConnectionIds;
 }
 
 /** An upgrade a client sent on the item port. */
@@ -101,7 +121,7 @@ export const CONTROL_CONNECTION = 0;
 export interface FrontStats {
   readonly connectionsOpened: number;
   readonly connectionsOpen: number;
-  /** Requests written to ring 0 and not yet answered. */
+  /** Requests written to ring 0 and not yet answered (session Connect and Disconnect items count). */
   readonly inFlight: number;
   readonly requests: number;
   readonly replies: number;
@@ -111,7 +131,17 @@ export interface FrontStats {
   readonly sourceStalls: number;
 }
 
+/**
+ * Where a connection is in its session (session pipelines only):
+ * `none` not a session (or refused during shutdown), `pending` its Connect is
+ * not in ring 0 yet, `open` Connect is in, `ended` Disconnect is in.
+ */
+export type SessionPhase = 'none' | 'pending' | 'open' | 'ended';
+
 export class Connection {
+  session: SessionPhase = 'none';
+  /** The request id of its Disconnect, whose answer is dropped; -1 until it is sent. */
+  disconnectRequest = -1;
   nextRequest = 0;
   nextReply = 0;
   /** An unfinished line (no newline yet). */
@@ -144,8 +174,10 @@ export class Connection {
 
 export class Front {
   private readonly connections = new Map<number, Connection>();
-  /** Connection ids are never reused (a later durability feature persists them). */
-  private nextConnectionId = 1;
+  /** Never reused, also across restarts (runtime/connection-ids.ts). */
+  readonly connectionIds: ConnectionIds;
+  /** Set when the pipeline follows the session convention: the codec reads and writes payloads, this front the session items. */
+  private readonly session: SessionTypes | null;
   private readonly parsed = new ParsedRequest();
   private readonly maxLineBytes: number;
   private readonly replyHighWater: number;
@@ -175,6 +207,8 @@ export class Front {
     readonly codec: LineCodec,
     readonly options: FrontOptions,
   ) {
+    this.connectionIds = options.connectionIds ?? new ConnectionIds();
+    this.session = codec.session;
     this.maxLineBytes = options.maxLineBytes ?? pipeline.writer.maxRecord;
     this.replyHighWater = options.replyHighWater ?? 1 << 20;
     this.sinkStopped = new Promise<void>((resolve) => {
@@ -187,7 +221,7 @@ export class Front {
     let queuedBytes = 0;
     for (const c of this.connections.values()) queuedBytes += (c.queued?.length ?? 0) + (c.partial?.length ?? 0);
     return {
-      connectionsOpened: this.nextConnectionId - 1,
+      connectionsOpened: this.connectionIds.count,
       connectionsOpen: this.connections.size,
       inFlight: this.inFlight,
       requests: this.requests,
@@ -197,11 +231,30 @@ export class Front {
     };
   }
 
-  /** A new connection with a fresh id. */
+  /** A new connection with a fresh id; for a session pipeline, its Connect goes into ring 0 now (or waits its turn when ring 0 is full). */
   open(transport: Transport): Connection {
-    const c = new Connection(this.nextConnectionId++, transport);
+    const c = new Connection(this.connectionIds.allocate(), transport);
     this.connections.set(c.id, c);
-    if (this.stopping) transport.pause();
+    if (this.stopping) {
+      // Shutting down: nothing will be read from it, and a session would start after its Disconnects were sent.
+      transport.pause();
+      c.inputEnded = true;
+      c.dropPartial = true;
+      return c;
+    }
+    if (this.session === null) return c;
+    c.session = 'pending';
+    if (this.blocked) {
+      // Others wait for room: the Connect takes its place in line (consume sends it before any byte).
+      this.enqueue(c, EMPTY_CHUNK);
+      return c;
+    }
+    if (!this.connect(c)) {
+      this.stall(c, EMPTY_CHUNK);
+      return c;
+    }
+    this.pipeline.writer.publish();
+    this.poke();
     return c;
   }
 
@@ -234,12 +287,19 @@ export class Front {
     this.maybeEnd(c);
   }
 
-  /** The transport is gone (a socket's 'close'): replies still in flight for it are dropped when they arrive. */
+  /**
+   * The transport is gone (a socket's 'close'): replies still in flight for
+   * it are dropped when they arrive; a session still open gets its Disconnect
+   * (after whatever of its lines is already in ring 0).
+   */
   closed(c: Connection): void {
     c.closed = true;
     c.queued = null;
     c.partial = null;
-    if (c.outstanding === 0) this.connections.delete(c.id);
+    c.inputEnded = true;
+    c.dropPartial = true;
+    if (!c.inQueue && !c.held) this.finishInput(c);
+    this.forgetIfDone(c);
   }
 
   /** The transport has written out its backlog (a socket's 'drain'). */
@@ -263,13 +323,20 @@ export class Front {
       if (!c.inputEnded) {
         c.inputEnded = true;
         c.dropPartial = true;
+        // A session gets its Disconnect now, before Done; one waiting in line (or on its upgrade) gets it when its turn comes.
+        if (!c.inQueue && !c.held) this.finishInput(c);
       }
     }
+    this.pipeline.writer.publish();
+    this.poke();
     while (this.unblocking !== null || this.holds.size > 0) {
       if (this.unblocking !== null) await this.unblocking;
       else await Promise.all(this.holds);
     }
     if (this.failure !== null) throw this.failure;
+    for (const c of this.connections.values()) {
+      if (sessionLive(c)) this.internalError(new Error(`connection ${c.id}: its session has no Disconnect before the end of the stream`));
+    }
     await this.sendDone();
     await this.sinkStopped;
     await this.pipeline.finished;
@@ -317,6 +384,7 @@ export class Front {
 
   /** Turns every whole line of `chunk` into a message; on a full ring keeps the rest and stops the source. */
   private consume(c: Connection, chunk: Buffer): void {
+    if (c.session === 'pending' && !this.connect(c)) return this.stall(c, chunk);
     let data = chunk;
     if (c.partial !== null) {
       data = Buffer.concat([c.partial, chunk]);
@@ -354,8 +422,13 @@ export class Front {
     c.partial = rest.length * 4 < data.length ? Buffer.from(rest) : rest;
   }
 
-  /** A connection's last line, which has no newline. */
+  /**
+   * The input has ended: a connection's last line, which has no newline, and
+   * then its session's Disconnect. On a full ring, what is left waits in line
+   * and this runs again when its turn comes.
+   */
   private finishInput(c: Connection): void {
+    if (c.session === 'pending' && !this.connect(c)) return this.stall(c, EMPTY_CHUNK);
     const rest = c.dropPartial ? null : c.partial;
     c.partial = null;
     if (rest !== null && rest.length > 0 && !c.discarding) {
@@ -364,6 +437,13 @@ export class Front {
         this.stall(c, Buffer.concat([rest, NEWLINE]));
         return;
       }
+      this.pipeline.writer.publish();
+      this.poke();
+    }
+    if (c.session === 'open') {
+      if (!this.submitEvent(c, this.session!.cases.disconnect)) return this.stall(c, EMPTY_CHUNK);
+      c.disconnectRequest = c.nextRequest - 1;
+      c.session = 'ended';
       this.pipeline.writer.publish();
       this.poke();
     }
@@ -378,10 +458,7 @@ export class Front {
   /** The in-band upgrade of `c` is admitted (or refused): read on from where it stopped. */
   private release(c: Connection): void {
     c.held = false;
-    if (c.closed) {
-      c.queued = null;
-      return;
-    }
+    if (c.closed) c.queued = null;
     if (this.blocked) {
       // Ring 0 is full: wait in line with the others.
       if (!c.inQueue) {
@@ -397,6 +474,7 @@ export class Front {
       if (c.inputEnded) {
         this.finishInput(c);
         this.maybeEnd(c);
+        this.forgetIfDone(c);
       } else if (!c.pausedForReplies && !this.stopping) {
         c.transport.resume();
       }
@@ -442,7 +520,9 @@ export class Front {
       if (c.held) continue; // its upgrade is being checked: `release` reads on
       if (c.inputEnded) {
         this.finishInput(c);
+        if (c.inQueue) break; // its last line or Disconnect found the ring full again
         this.maybeEnd(c);
+        this.forgetIfDone(c);
       } else if (!c.closed && !c.pausedForReplies && !this.stopping) {
         c.transport.resume();
       }
@@ -451,32 +531,36 @@ export class Front {
     this.poke();
   }
 
-  /** Writes one line's message to ring 0. False (nothing written) when the ring has no room yet. */
+  /** Writes one line's message to ring 0 (for a session, as `(id, Data x)`). False (nothing written) when the ring has no room yet. */
   private submit(c: Connection, line: Buffer, start: number, end: number): boolean {
     const p = this.parsed;
     this.codec.parse(line, start, end, p);
     const writer = this.pipeline.writer;
+    // A session's message is the payload of (id, Data x): the id and the case index go first.
+    const prefix = this.session === null ? 0 : SESSION_PREFIX_BYTES;
     switch (p.kind) {
       case 'empty':
         return true;
       case 'string': {
         const n = p.end - p.start;
-        const length = HEADER_BYTES + 4 + n;
+        const length = HEADER_BYTES + prefix + 4 + n;
         if (length > writer.maxRecord) return this.submitError(c, this.tooLarge(length));
         const o = writer.reserve(length);
         if (o < 0) return false;
         writeHeader(writer.view, o, MSG_ITEM, c.id, c.nextRequest);
-        writer.view.setUint32(o + HEADER_BYTES, n, true);
-        line.copy(writer.bytes, o + HEADER_BYTES + 4, p.start, p.end);
+        if (prefix > 0) writeSessionPrefix(writer.view, o + HEADER_BYTES, c.id, this.session!.cases.data);
+        writer.view.setUint32(o + HEADER_BYTES + prefix, n, true);
+        line.copy(writer.bytes, o + HEADER_BYTES + prefix + 4, p.start, p.end);
         break;
       }
       case 'item': {
-        const length = HEADER_BYTES + p.bytes.length;
+        const length = HEADER_BYTES + prefix + p.bytes.length;
         if (length > writer.maxRecord) return this.submitError(c, this.tooLarge(length));
         const o = writer.reserve(length);
         if (o < 0) return false;
         writeHeader(writer.view, o, MSG_ITEM, c.id, c.nextRequest);
-        writer.bytes.set(p.bytes, o + HEADER_BYTES);
+        if (prefix > 0) writeSessionPrefix(writer.view, o + HEADER_BYTES, c.id, this.session!.cases.data);
+        writer.bytes.set(p.bytes, o + HEADER_BYTES + prefix);
         break;
       }
       case 'upgrade':
@@ -486,6 +570,27 @@ export class Front {
       default:
         throw new Error(`unhandled request kind ${p.kind satisfies never}`);
     }
+    writer.commit();
+    c.nextRequest++;
+    this.inFlight++;
+    this.requests++;
+    return true;
+  }
+
+  /** The connection's Connect, written to ring 0. False (nothing written) when the ring has no room yet. */
+  private connect(c: Connection): boolean {
+    if (!this.submitEvent(c, this.session!.cases.connect)) return false;
+    c.session = 'open';
+    return true;
+  }
+
+  /** Writes `(id, Connect ())` or `(id, Disconnect ())` (by case index) to ring 0. False (nothing written) when the ring has no room yet. */
+  private submitEvent(c: Connection, caseIndex: number): boolean {
+    const writer = this.pipeline.writer;
+    const o = writer.reserve(HEADER_BYTES + SESSION_PREFIX_BYTES);
+    if (o < 0) return false;
+    writeHeader(writer.view, o, MSG_ITEM, c.id, c.nextRequest);
+    writeSessionPrefix(writer.view, o + HEADER_BYTES, c.id, caseIndex);
     writer.commit();
     c.nextRequest++;
     this.inFlight++;
@@ -658,19 +763,22 @@ export class Front {
         if (request !== c.nextReply) this.internalError(new Error(`connection ${c.id}: reply to request ${request} where ${c.nextReply} was due`));
         c.nextReply++;
         if (!c.closed) {
-          try {
-            this.codec.reply(kind, reader.bytes, at + HEADER_BYTES, at + length, c.out);
-          } catch (e) {
-            this.internalError(e as Error);
-            c.out.utf8(this.codec.errorLine(`internal error: ${(e as Error).message}`));
+          // Whatever answers a Disconnect is dropped: the session is over. (The connection may still be writing earlier replies.)
+          if (request !== c.disconnectRequest) {
+            try {
+              if (this.session !== null && kind === MSG_ITEM) this.sessionReply(reader.view, reader.bytes, at + HEADER_BYTES, at + length, c);
+              else this.codec.reply(kind, reader.bytes, at + HEADER_BYTES, at + length, c.out);
+            } catch (e) {
+              this.internalError(e as Error);
+              c.out.utf8(this.codec.errorLine(`internal error: ${(e as Error).message}`));
+            }
           }
           if (!c.dirty) {
             c.dirty = true;
             this.dirty.push(c);
           }
-        } else if (c.outstanding === 0) {
-          this.connections.delete(c.id);
         }
+        this.forgetIfDone(c);
       }
       this.inFlight--;
       this.replies++;
@@ -686,6 +794,14 @@ export class Front {
     return n;
   }
 
+  /** A session's answer `<Reply: b, Silent: ()>` at `[at, end)`: the payload of a Reply goes through the codec, Silent writes nothing. */
+  private sessionReply(view: DataView, bytes: Uint8Array, at: number, end: number, c: Connection): void {
+    const cases = this.session!.cases;
+    const tag = view.getUint32(at, true);
+    if (tag === cases.reply) this.codec.reply(MSG_ITEM, bytes, at + 4, end, c.out);
+    else if (tag !== cases.silent) throw new Error(`connection ${c.id}: a session answer with case index ${tag}`);
+  }
+
   private flush(c: Connection): void {
     if (c.out.length === 0 || c.closed) return;
     c.transport.write(c.out.take());
@@ -695,13 +811,18 @@ export class Front {
     }
   }
 
-  /** Ends a connection whose client has finished sending once every reply is out. */
+  /** Ends a connection whose client has finished sending once every reply is out (and its session has ended). */
   private maybeEnd(c: Connection): void {
-    if (c.inputEnded && !c.inQueue && c.outstanding === 0 && !c.ended && !c.closed) {
+    if (c.inputEnded && !c.inQueue && c.outstanding === 0 && !c.ended && !c.closed && !sessionLive(c)) {
       c.ended = true;
       this.flush(c);
       c.transport.end();
     }
+  }
+
+  /** A closed connection is dropped from the routing table once nothing more can arrive for it and its session has ended. */
+  private forgetIfDone(c: Connection): void {
+    if (c.closed && c.outstanding === 0 && !c.inQueue && !c.held && !sessionLive(c)) this.connections.delete(c.id);
   }
 
   private internalError(e: Error): void {
@@ -711,4 +832,19 @@ export class Front {
 }
 
 const NEWLINE = Buffer.from('\n');
+const EMPTY_CHUNK = Buffer.alloc(0);
+
+/** Bytes of a session item before its payload: the connection id (Int, i64) and the event's case index (u32). */
+const SESSION_PREFIX_BYTES = 12;
+const TWO_32 = 4294967296;
+
+/** The start of `(id, <event>)` in the canonical layout; ids are non-negative integers below 2^53 (runtime/connection-ids.ts). */
+function writeSessionPrefix(view: DataView, at: number, id: number, caseIndex: number): void {
+  view.setUint32(at, id >>> 0, true);
+  view.setUint32(at + 4, Math.floor(id / TWO_32), true);
+  view.setUint32(at + 8, caseIndex, true);
+}
+
+/** Whether a session has started and not yet sent its Disconnect. */
+const sessionLive = (c: Connection) => c.session === 'pending' || c.session === 'open';
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

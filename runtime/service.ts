@@ -11,7 +11,7 @@
 
 import type { PipelineSpec } from '../compiler/pipeline.ts';
 import { AdminServer } from './admin.ts';
-import { lineCodec, type Syntax } from './codec.ts';
+import { specCodec, type Syntax } from './codec.ts';
 import { deployPipeline, type RunningPipeline } from './pipeline.ts';
 import type { StageEngine } from './stage-worker.ts';
 import { startTcpServer, type TcpServer } from './tcp.ts';
@@ -61,6 +61,7 @@ export class Service {
 
 export async function startService(spec: PipelineSpec, options: ServiceOptions): Promise<Service> {
   const host = options.host ?? '127.0.0.1';
+  const codec = specCodec(options.syntax, spec);
   const pipeline = await deployPipeline(spec, { engine: options.engine, ringBytes: options.ringBytes, fuel: options.fuel, migrationFuel: options.migrationFuel });
   let coordinator: UpgradeCoordinator;
   try {
@@ -69,7 +70,7 @@ export async function startService(spec: PipelineSpec, options: ServiceOptions):
     await pipeline.terminate();
     throw e;
   }
-  const server = await startTcpServer(pipeline, lineCodec(options.syntax, pipeline.input, pipeline.output), {
+  const server = await startTcpServer(pipeline, codec, {
     host,
     port: options.port,
     front: { upgrades: options.insecureUpgrades ? coordinator.inBand : undefined, onUpgradeResult: coordinator.onUpgradeResult },

@@ -7,7 +7,7 @@
 
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
-import { lineCodec, parseSyntaxName } from '../../runtime/codec.ts';
+import { parseSyntaxName, specCodec } from '../../runtime/codec.ts';
 import { deployPipeline } from '../../runtime/pipeline.ts';
 import { runStreams } from '../../runtime/streams.ts';
 import { examplePipeline, loadPipeline } from '../spec-loader.ts';
@@ -28,17 +28,17 @@ export function register(program: Command): void {
     .command('run')
     .description('run a pipeline over a file or stdin, one message per line, replies to a file or stdout')
     .argument('[spec]', 'a pipeline spec: .json, or a .ts/.js module exporting `pipeline`')
-    .option('--example <name>', 'a built-in example pipeline instead of a spec (counter)')
+    .option('--example <name>', 'a built-in example pipeline instead of a spec (counter, files)')
     .option('--input <file>', 'read messages from this file instead of stdin')
     .option('--output <file>', 'write replies to this file instead of stdout')
-    .option('--syntax <syntax>', 'message syntax: json or seed', 'json')
+    .option('--syntax <syntax>', 'message syntax: json, seed, or lines (raw text lines, for String pipelines)', 'json')
     .option('--engine <engine>', ENGINE_HELP, 'wasm')
     .option('--ring-bytes <bytes>', 'bytes of each ring between stages (a power of two)', String(1 << 20))
     .option('--fuel <steps>', 'step budget of each item')
     .action(async (specPath: string | undefined, opts: RunOptions) => {
       if ((specPath === undefined) === (opts.example === undefined)) throw new Error('give either a spec file or --example NAME');
       const spec = opts.example !== undefined ? await examplePipeline(opts.example) : await loadPipeline(specPath!);
-      const syntax = parseSyntaxName(opts.syntax);
+      const codec = specCodec(parseSyntaxName(opts.syntax), spec);
       const pipeline = await deployPipeline(spec, {
         engine: engineOption(opts.engine),
         ringBytes: numberOption(opts.ringBytes, '--ring-bytes'),
@@ -46,6 +46,6 @@ export function register(program: Command): void {
       });
       const input = opts.input !== undefined ? createReadStream(opts.input) : process.stdin;
       const output = opts.output !== undefined ? createWriteStream(opts.output) : process.stdout;
-      await runStreams(pipeline, lineCodec(syntax, pipeline.input, pipeline.output), input, output, { endOutput: opts.output !== undefined });
+      await runStreams(pipeline, codec, input, output, { endOutput: opts.output !== undefined });
     });
 }
