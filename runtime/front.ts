@@ -298,7 +298,8 @@ export class Front {
     c.partial = null;
     c.inputEnded = true;
     c.dropPartial = true;
-    if (!c.inQueue && !c.held) this.finishInput(c);
+    // After a stage thread died nothing more goes in: there is no machine left to tell.
+    if (!c.inQueue && !c.held && this.failure === null) this.finishInput(c);
     this.forgetIfDone(c);
   }
 
