@@ -8,7 +8,10 @@
 // The stream is one connection of the front (runtime/front.ts): the same
 // framing, codecs, ordering and backpressure as a socket. Input is paused
 // while ring 0 is full or unwritten output piles up; the run ends when the
-// input ends, every reply is written and every stage has stopped.
+// input ends, every reply is written and every stage has stopped. For a
+// session pipeline the stream is one session: its Connect goes in before the
+// first line (a greeting is the first output line), its Disconnect at the
+// end of the input.
 
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
