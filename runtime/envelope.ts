@@ -76,7 +76,8 @@ export function readRequest(view: DataView, at: number): number {
 // --- bodies made of strings (errors, upgrades, results): allocate; never on the item path ---
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: texts keep a leading U+FEFF, as compiler/layout.ts does for Strings.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export interface ItemErrorBody {
   readonly code: string;
