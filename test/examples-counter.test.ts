@@ -16,6 +16,8 @@ import {
   upgradeV1toV2,
   upgradeV2toV3,
 } from '../examples/counter/index.ts';
+import { readFileSync } from 'node:fs';
+import { parseClientMessageSeed } from '../compiler/messages.ts';
 import { deployedStage, initialVersion, planUpgrade } from '../compiler/upgrade.ts';
 import { erase, type Ty } from '../compiler/edsl.ts';
 import { step } from '../compiler/interpret.ts';
@@ -270,5 +272,21 @@ describe('the upgrade requests of upgrades.ts', () => {
     if (!m3.ok || !i3.ok) throw new Error('the v3 migrations do not typecheck');
     expect(outputOf(step(m3.typed, 7n, null))).toEqual([7n, false]);
     expect(outputOf(step(i3.typed, [7n, true], null))).toBe(7n);
+  });
+});
+
+describe('the seed upgrade files next to the example', () => {
+  it.each([
+    ['upgrade-v2.seed', counterV2Term, migrationV1toV2Term, Int, Int],
+    ['upgrade-v3.seed', counterV3Term, migrationV2toV3Term, Int, pair(Int, Bool)],
+  ] as const)('%s is the seed client\'s Upgrade message for the example\'s own terms', (file, term, migration, oldState, newState) => {
+    const text = readFileSync(new URL(`../examples/counter/${file}`, import.meta.url), 'utf8');
+    const r = parseClientMessageSeed(text, Str);
+    if (!r.ok) throw new Error(`${file} does not parse: ${JSON.stringify(r)}`);
+    expect(r.message).toEqual({
+      kind: 'Upgrade',
+      stage: 'counter',
+      data: { oldState, newState, newInput: Str, newOutput: Str, newStateMachine: term, stateMigration: migration },
+    });
   });
 });
