@@ -6,9 +6,10 @@
 //                1,000,000 keys; 90% GET, 10% PUT of existing and new keys)
 //   sumLoop      1000 ─▶ Unleft [ (acc, i) ▶ i == 0 ? Left acc : Right (acc + i, i - 1) ] ─▶ 500500
 //
-// Both engines are driven the way a pipeline stage drives them: `stepEncoded`, canonical-layout
-// bytes in and out (inputs are encoded once, up front). Every output is checked against a model
-// computed here (and the final kv state against a model map), so a fast wrong run never counts.
+// Both engines are driven the way a pipeline stage drives them (runtime/stage-worker.ts):
+// `stepBytes` on canonical-layout bytes in a larger buffer, then `copyOutput` into an output
+// buffer (inputs are encoded once, up front). Every output is checked against a model computed
+// here (and the final kv state against a model map), so a fast wrong run never counts.
 // After the run: Wasm memory and heap figures, and each module's compile time.
 //
 // Run: node bin/run-ts.mjs benchmarks/step-wasm-vs-interp.ts   (BENCH_SECONDS=1.5 per figure;
@@ -65,6 +66,27 @@ function measure(items: ReadonlyArray<(i: number) => void>): number[] {
 }
 
 const engines: readonly Engine[] = [interpreter, wasmEngine];
+
+/** Where outputs are copied, as a stage copies them into its output ring. */
+const ring = new Uint8Array(1 << 16);
+const RING_AT = 24;
+
+/** Places each input in a buffer of its own at an offset, as items sit in a stage's input ring. */
+function framed(input: Uint8Array): Uint8Array {
+  const b = new Uint8Array(RING_AT + input.length);
+  b.set(input, RING_AT);
+  return b;
+}
+
+/** One item as a stage runs it: the output length, or -1 on an item error. */
+function stepLikeAStage(machine: Machine, input: Uint8Array): number {
+  const r = machine.stepBytes(input, RING_AT, input.length);
+  if (typeof r !== 'number') return -1;
+  machine.copyOutput(ring, RING_AT);
+  return r;
+}
+
+const lastOutput = (length: number) => ring.subarray(RING_AT, RING_AT + length);
 const compileTimes: string[] = [];
 const memoryReports: string[] = [];
 
@@ -115,13 +137,12 @@ function counterModel(input: string, count: bigint, down: boolean): [output: str
 function counterV3(): void {
   const state = pair(Int, Bool);
   const machines = load('counterV3', typed(parseTermSeed(COUNTER_V3), state, Str), state, [0n, false]);
-  const inputs = PATTERN.map((p) => encodeValue(Str, p));
+  const inputs = PATTERN.map((p) => framed(encodeValue(Str, p)));
   const items = machines.map(() => 0);
   let wrong = 0;
   const rates = measure(
     machines.map((machine, k) => (i: number) => {
-      const r = machine.stepEncoded(inputs[i % inputs.length]);
-      if (!r.ok) wrong++;
+      if (stepLikeAStage(machine, inputs[i % inputs.length]) < 0) wrong++;
       items[k]++;
     }),
   );
@@ -133,8 +154,9 @@ function counterV3(): void {
     const s = machine.getState() as readonly [bigint, boolean];
     if (wrong > 0 || s[0] !== count || s[1] !== down) throw new Error(`counterV3 went wrong: ${wrong} failed items, state ${s}, expected (${count}, ${down})`);
     const [expected] = counterModel(READ, count, down);
-    const out = machine.stepEncoded(encodeValue(Str, READ));
-    if (!out.ok || decodeValue(Str, out.output) !== expected) throw new Error(`counterV3 answered ${JSON.stringify(out)} to a read, expected ${expected}`);
+    const length = stepLikeAStage(machine, framed(encodeValue(Str, READ)));
+    const out = length < 0 ? 'an error' : decodeValue(Str, lastOutput(length));
+    if (out !== expected) throw new Error(`counterV3 answered ${JSON.stringify(out)} to a read, expected ${expected}`);
   });
   row('counterV3', rates);
   reportMemory('counterV3', machines[1]);
@@ -161,7 +183,7 @@ function kv(size: number): void {
     const k = key(Math.floor(random() * size * 1.1));
     commands.push({ put, k, v: `new${i}` });
   }
-  const inputs = commands.map((c) => encodeValue(ParsedV1.type, { tag: 'Right', value: c.put ? { tag: 'Put', value: [c.k, c.v] } : { tag: 'Get', value: c.k } }));
+  const inputs = commands.map((c) => framed(encodeValue(ParsedV1.type, { tag: 'Right', value: c.put ? { tag: 'Put', value: [c.k, c.v] } : { tag: 'Get', value: c.k } })));
   const models = machines.map(() => {
     const model = new Map<string, string>();
     for (let i = 0; i < size; i++) model.set(key(i), `value${i}`);
@@ -172,14 +194,14 @@ function kv(size: number): void {
     machines.map((machine, k) => (i: number) => {
       const c = commands[i % pool];
       const model = models[k];
-      const r = machine.stepEncoded(inputs[i % pool]);
-      if (!r.ok) {
+      const length = stepLikeAStage(machine, inputs[i % pool]);
+      if (length < 0) {
         wrong++;
         return;
       }
       // Check every 64th answer fully (decoding every one would measure the decoder).
       if ((i & 63) === 0) {
-        const answer = decodeValue(Answer.type, r.output) as { tag: string; value: { tag: string; value: Value } };
+        const answer = decodeValue(Answer.type, lastOutput(length)) as { tag: string; value: { tag: string; value: Value } };
         const want = c.put ? 'Ok' : model.has(c.k) ? `Value ${model.get(c.k)}` : 'NotFound';
         const got = answer.value.tag === 'Value' ? `Value ${answer.value.value}` : answer.value.tag;
         if (got !== want) wrong++;
@@ -228,12 +250,12 @@ function sumLoop(): void {
   const n = 1000n;
   const expected = (n * (n + 1n)) / 2n;
   const machines = load('sumLoop', typed(sumLoopTerm, Unit, Int), Unit, null);
-  const input = encodeValue(Int, n);
+  const input = framed(encodeValue(Int, n));
   let wrong = 0;
   const rates = measure(
     machines.map((machine) => () => {
-      const r = machine.stepEncoded(input);
-      if (!r.ok || decodeValue(Int, r.output) !== expected) wrong++;
+      const length = stepLikeAStage(machine, input);
+      if (length < 0 || decodeValue(Int, lastOutput(length)) !== expected) wrong++;
     }),
   );
   if (wrong > 0) throw new Error(`sumLoop answered wrongly ${wrong} times (expected ${expected})`);
@@ -244,7 +266,7 @@ function sumLoop(): void {
 
 /** Prints every figure; throws if an answer is wrong. */
 export function stepWasmVsInterp(): void {
-  console.log(`step throughput, interpreter vs Wasm (stepEncoded, ${seconds} s per figure)`);
+  console.log(`step throughput, interpreter vs Wasm (stepBytes and copyOutput, ${seconds} s per figure)`);
   counterV3();
   for (const size of kvSizes) kv(size);
   sumLoop();

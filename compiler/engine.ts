@@ -41,6 +41,16 @@ export interface Machine {
   step(input: Value): StepResult;
   /** The canonical-layout form, used between stages: input bytes in, output bytes (or an error) out. */
   stepEncoded(input: Uint8Array): { readonly ok: true; readonly output: Uint8Array } | { readonly ok: false; readonly error: ItemError };
+  /**
+   * `stepEncoded` as a pipeline stage calls it, allocating nothing on success: the input is
+   * `source[start, end)`, the result the output's length in bytes, or the item's error. The output
+   * stays in the machine until its next call: `copyOutput` copies it out, `output` views it.
+   */
+  stepBytes(source: Uint8Array, start: number, end: number): number | ItemError;
+  /** Copies the last output of `stepBytes` into `target` at `offset` (which must have room for it). */
+  copyOutput(target: Uint8Array, offset: number): void;
+  /** The last output of `stepBytes`, as a view that is valid only until the next call on this machine. */
+  output(): Uint8Array;
   getState(): Value;
   setState(state: Value): void;
 }

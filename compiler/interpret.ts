@@ -27,7 +27,7 @@
 
 import type { Engine, ItemError, ItemErrorCode, Machine, MachineSpec, StepResult } from './engine.ts';
 import { DEFAULT_FUEL } from './engine.ts';
-import { decodeValue, encodeInto, ByteWriter } from './layout.ts';
+import { ByteReader, ByteWriter, decodeFrom, decodeValue, encodeInto, LayoutError } from './layout.ts';
 import { readValue, showValue } from './seed-syntax.ts';
 import type { Term, TermOf } from './terms.ts';
 import type { Typed } from './typecheck.ts';
@@ -168,6 +168,26 @@ class InterpretedMachine implements Machine {
     w.length = 0;
     encodeInto(w, this.spec.typed.output, result.output);
     return { ok: true, output: w.finish() };
+  }
+
+  stepBytes(source: Uint8Array, start: number, end: number): number | ItemError {
+    const r = new ByteReader(source, start, end);
+    const input = decodeFrom(r, this.spec.typed.input);
+    if (r.offset !== end) throw new LayoutError(`${end - r.offset} trailing bytes after a value of type ${showType(this.spec.typed.input)}`);
+    const result = this.step(input);
+    const w = this.writer;
+    w.length = 0;
+    if (!result.ok) return result.error;
+    encodeInto(w, this.spec.typed.output, result.output);
+    return w.length;
+  }
+
+  copyOutput(target: Uint8Array, offset: number): void {
+    target.set(this.writer.bytes.subarray(0, this.writer.length), offset);
+  }
+
+  output(): Uint8Array {
+    return this.writer.bytes.subarray(0, this.writer.length);
   }
 
   getState(): Value {

@@ -225,9 +225,11 @@ export class StageUpgrades {
     try {
       const { machine, migration } = p;
       if (encodesState(current.machine) && encodesState(migration) && encodesState(machine)) {
-        const r = migration.stepEncoded(current.machine.getStateEncoded());
-        if (!r.ok) return fail(`the state migration of stage ${quoted} failed: ${r.error.code}: ${r.error.message}`);
-        machine.setStateEncoded(r.output);
+        const state = current.machine.getStateEncoded();
+        const r = migration.stepBytes(state, 0, state.length);
+        if (typeof r !== 'number') return fail(`the state migration of stage ${quoted} failed: ${r.code}: ${r.message}`);
+        // A view of the migration's memory: copied into the new machine, never kept.
+        machine.setStateEncoded(migration.output());
       } else {
         const r = migration.step(current.machine.getState());
         if (!r.ok) return fail(`the state migration of stage ${quoted} failed: ${r.error.code}: ${r.error.message}`);

@@ -1,7 +1,7 @@
 // One pipeline stage on its own worker thread: a machine between two rings.
 //
 //   ring in ──► [ StageController: take the next message, step the machine ] ──► ring out
-//   Item(7, 3, "Left ()")   =>  Item(7, 3, "Left 0")                 (machine.stepEncoded)
+//   Item(7, 3, "Left ()")   =>  Item(7, 3, "Left 0")                 (machine.stepBytes)
 //   Item(7, 4, "nonsense")  =>  ItemError(7, 4, READ_NO_PARSE, …)     (state unchanged)
 //   ItemError / UpgradeResult   forwarded untouched
 //   Upgrade (a cut naming this stage)  migrate, install or keep, see runtime/stage-upgrade.ts
@@ -209,23 +209,22 @@ export class StageController {
     if (machine === null) return this.forward(at, length);
     this.items++;
     this.upgrades?.noteItem();
-    const input = this.input;
-    let result: ReturnType<Machine['stepEncoded']>;
+    let result: number | ItemError;
     try {
-      result = machine.stepEncoded(input.bytes.subarray(at + HEADER_BYTES, at + length));
+      result = machine.stepBytes(this.input.bytes, at + HEADER_BYTES, at + length);
     } catch (e) {
       // Engines do not throw for item errors; anything thrown is a fault in this item alone.
-      result = { ok: false, error: { code: 'TRAP', message: `${(e as Error).name}: ${(e as Error).message}` } };
+      result = { code: 'TRAP', message: `${(e as Error).name}: ${(e as Error).message}` };
     }
-    if (!result.ok) return this.fail(at, result.error);
-    const out = result.output;
-    if (HEADER_BYTES + out.length > this.output.maxRecord) {
-      return this.fail(at, { code: 'TRAP', message: `output of ${out.length} bytes is larger than a ring record (${this.output.maxRecord - HEADER_BYTES} bytes)` });
+    if (typeof result !== 'number') return this.fail(at, result);
+    if (HEADER_BYTES + result > this.output.maxRecord) {
+      return this.fail(at, { code: 'TRAP', message: `output of ${result} bytes is larger than a ring record (${this.output.maxRecord - HEADER_BYTES} bytes)` });
     }
-    const o = this.reserve(HEADER_BYTES + out.length);
+    // The output stays in the machine until its next call; nothing below calls it.
+    const o = this.reserve(HEADER_BYTES + result);
     this.copyIds(at, o);
     this.output.view.setUint32(o, MSG_ITEM, true);
-    this.output.bytes.set(out, o + HEADER_BYTES);
+    machine.copyOutput(this.output.bytes, o + HEADER_BYTES);
     this.output.commit();
   }
 

@@ -44,6 +44,24 @@ describe('the compiled module', () => {
   });
 });
 
+describe('stepBytes', () => {
+  test('copies inputs and outputs of every size exactly, small ones byte by byte and large ones through the heap', () => {
+    const m = wasmEngine.load({ typed: typed(mk('Id', {}), Unit, Str), stateType: Unit, initialState: null });
+    for (const n of [0, 1, 55, 56, 57, 60, 61, 100, 65528, 65529, 200000]) {
+      const text = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+      const bytes = encodeValue(Str, text);
+      const source = new Uint8Array(bytes.length + 9).fill(0xee);
+      source.set(bytes, 5);
+      expect(m.stepBytes(source, 5, 5 + bytes.length)).toBe(bytes.length);
+      expect(Buffer.from(m.output()).equals(Buffer.from(bytes))).toBe(true);
+      const target = new Uint8Array(bytes.length + 4).fill(0xdd);
+      m.copyOutput(target, 2);
+      expect(Buffer.from(target.subarray(2, 2 + bytes.length)).equals(Buffer.from(bytes))).toBe(true);
+      expect([target[0], target[1], target[bytes.length + 2], target[bytes.length + 3]]).toEqual([0xdd, 0xdd, 0xdd, 0xdd]);
+    }
+  });
+});
+
 describe('items are transactions', () => {
   // Put a new state, then fail: Compose(Fail, Compose(Put, Const 99)) at state Int.
   const putThenFail = typed(pipe(mk('Const', { type: Int, value: 99n }), mk('Put', {}), mk('Fail', { message: 'after put', type: Int })), Int, Unit);

@@ -4,8 +4,9 @@
 //   runSemanticsSuite({ engine: wasmEngine, skip: { 'Show String escapes': 'why, and until when' } })
 //     => describe('semantics on wasm') with one test per case; skipped cases show their reason
 //
-// Each case is checked twice on fresh machines: through `step` (values) and
-// through `stepEncoded` (canonical layout bytes, the path between stages).
+// Each case is checked three times on fresh machines: through `step` (values),
+// through `stepEncoded` (canonical layout bytes) and through `stepBytes` with
+// `copyOutput` (bytes inside larger buffers, as a pipeline stage runs items).
 // Both must give exactly the expected output, error and state; an error must
 // leave the state as it was; and the engine must not mutate its input values.
 
@@ -96,6 +97,24 @@ function checkCase(engine: Engine, c: SemanticCase): void {
   }
   const finalState = 'error' in c.expect ? c.state : c.expect.state;
   expectValue(c.stateType, encodedMachine.getState(), finalState, 'state after stepEncoded');
+
+  // As a pipeline stage runs it: the input inside a larger buffer, the output copied out.
+  const stageMachine = load();
+  const inputBytes = encodeValue(c.inputType, c.input);
+  const framed = new Uint8Array(inputBytes.length + 10).fill(0xee);
+  framed.set(inputBytes, 7);
+  const length = stageMachine.stepBytes(framed, 7, 7 + inputBytes.length);
+  if ('error' in c.expect) {
+    expect(length).toEqual(c.expect.error);
+  } else {
+    if (typeof length !== 'number') expect.fail(`stepBytes: expected output ${show(typed.output, c.expect.output)}, got error ${describeError(length)}`);
+    const expected = Array.from(encodeValue(typed.output, c.expect.output));
+    expect(Array.from(stageMachine.output()), 'stepBytes output()').toEqual(expected);
+    const target = new Uint8Array(length + 6).fill(0xee);
+    stageMachine.copyOutput(target, 3);
+    expect(Array.from(target), 'copyOutput bytes, and nothing around them').toEqual([0xee, 0xee, 0xee, ...expected, 0xee, 0xee, 0xee]);
+  }
+  expectValue(c.stateType, stageMachine.getState(), finalState, 'state after stepBytes');
 }
 
 /** Compares by the JSON form (exact for well-typed values, and a readable diff), after checking the shape. */
