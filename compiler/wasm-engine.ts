@@ -31,8 +31,18 @@ export interface CompiledModule {
 }
 
 const decoder = new TextDecoder();
-/** Inputs and outputs up to this many bytes are copied in a loop rather than with `set`. */
-const SMALL_COPY = 64;
+/**
+ * Inputs and outputs up to this many bytes are copied four bytes at a time through DataViews
+ * (about 0.6 ns a byte), larger ones with `set` on a fresh subarray (about 50 ns, then memcpy).
+ */
+const SMALL_COPY = 96;
+
+/** Copies `n` bytes from `from` at `source` to `to` at `target`, four at a time. */
+function copySmall(from: DataView, source: number, to: DataView, target: number, n: number): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) to.setUint32(target + i, from.getUint32(source + i, true), true);
+  for (; i < n; i++) to.setUint8(target + i, from.getUint8(source + i));
+}
 
 /** Lowers and compiles a typed term (synchronously: the runtime builds on first use). */
 export function compileModule(typed: Typed, stateType: Type): CompiledModule {
@@ -114,6 +124,12 @@ export class WasmMachine implements Machine {
   private readonly ioInput: number;
   private bytes: Uint8Array;
   private words: Uint32Array;
+  private data: DataView;
+  /** The buffer the last input came from (a stage's input ring) and the one the last output went to, with their DataViews. */
+  private sourceBytes: Uint8Array | null = null;
+  private sourceData: DataView | null = null;
+  private targetBytes: Uint8Array | null = null;
+  private targetData: DataView | null = null;
   /** Where the last output is (in the I/O area or the heap), until the next call into the module. */
   private outputAt = 0;
   private outputLength = 0;
@@ -132,6 +148,7 @@ export class WasmMachine implements Machine {
     this.ioInput = compiled.meta.ioBytes - 8;
     this.bytes = new Uint8Array(this.memory.buffer);
     this.words = new Uint32Array(this.memory.buffer);
+    this.data = new DataView(this.memory.buffer);
     this.x.init();
     this.x.setFuel(BigInt(budget));
     this.setState(this.spec.initialState);
@@ -143,6 +160,7 @@ export class WasmMachine implements Machine {
     if (this.bytes.length === 0) {
       this.bytes = new Uint8Array(this.memory.buffer);
       this.words = new Uint32Array(this.memory.buffer);
+      this.data = new DataView(this.memory.buffer);
     }
     return this.bytes;
   }
@@ -162,25 +180,31 @@ export class WasmMachine implements Machine {
 
   /** Throws a LayoutError when `input` is not a value of the machine's input type (a caller bug, as in the interpreter). */
   stepEncoded(input: Uint8Array): { readonly ok: true; readonly output: Uint8Array } | { readonly ok: false; readonly error: ItemError } {
-    const r = this.stepBytes(input, 0, input.length);
+    const r = this.run(this.put(input), input.length);
     if (typeof r !== 'number') return { ok: false, error: r };
     return { ok: true, output: this.view().slice(this.outputAt, this.outputAt + r) };
   }
 
   /**
-   * Allocates nothing on success: small inputs and outputs are copied byte by byte, which is
-   * cheaper than creating the typed-array views that `set` would need (about 60 ns each).
+   * Allocates nothing on success when called with the same source (and `copyOutput` with the same
+   * target) as last time, as a stage does with its rings: small inputs and outputs are copied
+   * through DataViews kept for those buffers, cheaper than the subarray that `set` needs.
    */
   stepBytes(source: Uint8Array, start: number, end: number): number | ItemError {
     const n = end - start;
-    let at: number;
-    if (n <= SMALL_COPY && n <= this.ioInput) {
-      at = this.io + 8;
-      const bytes = this.view();
-      for (let i = 0; i < n; i++) bytes[at + i] = source[start + i];
-    } else {
-      at = this.put(source.subarray(start, end));
+    if (n > SMALL_COPY || n > this.ioInput) return this.run(this.put(source.subarray(start, end)), n);
+    const at = this.io + 8;
+    this.view();
+    if (source !== this.sourceBytes) {
+      this.sourceBytes = source;
+      this.sourceData = new DataView(source.buffer, source.byteOffset, source.byteLength);
     }
+    copySmall(this.sourceData!, start, this.data, at, n);
+    return this.run(at, n);
+  }
+
+  /** Runs the item whose `n` input bytes are at `at`; the output's length, or the item's error. */
+  private run(at: number, n: number): number | ItemError {
     let length: number;
     try {
       length = this.x.step(at, n);
@@ -201,8 +225,13 @@ export class WasmMachine implements Machine {
     const bytes = this.view();
     const at = this.outputAt;
     const n = this.outputLength;
-    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) target[offset + i] = bytes[at + i];
-    else target.set(bytes.subarray(at, at + n), offset);
+    if (n <= SMALL_COPY) {
+      if (target !== this.targetBytes) {
+        this.targetBytes = target;
+        this.targetData = new DataView(target.buffer, target.byteOffset, target.byteLength);
+      }
+      copySmall(this.data, at, this.targetData!, offset, n);
+    } else target.set(bytes.subarray(at, at + n), offset);
   }
 
   output(): Uint8Array {

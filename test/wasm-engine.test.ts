@@ -47,7 +47,7 @@ describe('the compiled module', () => {
 describe('stepBytes', () => {
   test('copies inputs and outputs of every size exactly, small ones byte by byte and large ones through the heap', () => {
     const m = wasmEngine.load({ typed: typed(mk('Id', {}), Unit, Str), stateType: Unit, initialState: null });
-    for (const n of [0, 1, 55, 56, 57, 60, 61, 100, 65528, 65529, 200000]) {
+    for (const n of [0, 1, 2, 3, 5, 59, 60, 61, 91, 92, 93, 100, 65528, 65529, 200000]) {
       const text = Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
       const bytes = encodeValue(Str, text);
       const source = new Uint8Array(bytes.length + 9).fill(0xee);
