@@ -10,7 +10,7 @@
 
 import { alloc, K_CONS, K_NODE, K_TUPLE } from './heap';
 import { compareValues, cons, descA, descB, headOf, kindOf, listLength, mapSize, ptrBit, tailOf, T_INT, T_STRING } from './values';
-import { strCompare } from './strings';
+import { strOrder } from './strings';
 
 // --- lists ---
 
@@ -127,7 +127,7 @@ function balance(k: i64, v: i64, l: usize, r: usize): usize {
 @inline function compareKeys(a: i64, b: i64, keyDesc: usize): i32 {
   const kind = kindOf(keyDesc);
   if (kind == T_INT) return a < b ? -1 : a > b ? 1 : 0;
-  if (kind == T_STRING) return strCompare(<usize>a, <usize>b);
+  if (kind == T_STRING) return strOrder(<usize>a, <usize>b);
   return compareValues(a, b, keyDesc);
 }
 
@@ -164,8 +164,16 @@ export function mapFind(t: usize, k: i64, mapDesc: usize): usize {
     }
     return 0;
   }
+  if (kind == T_STRING) {
+    while (t != 0) {
+      const c = strOrder(<usize>k, <usize>nodeKey(t));
+      if (c == 0) return t;
+      t = c < 0 ? nodeLeft(t) : nodeRight(t);
+    }
+    return 0;
+  }
   while (t != 0) {
-    const c = kind == T_STRING ? strCompare(<usize>k, <usize>nodeKey(t)) : compareValues(k, nodeKey(t), keyDesc);
+    const c = compareValues(k, nodeKey(t), keyDesc);
     if (c == 0) return t;
     t = c < 0 ? nodeLeft(t) : nodeRight(t);
   }

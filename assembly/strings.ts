@@ -112,25 +112,36 @@ export function stringFromBytes(src: usize, n: u32, codePoints: u32): usize {
 }
 
 export function strCompare(a: usize, b: usize): i32 {
-  if (a == b) return 0;
-  const na = strLength(a);
-  const nb = strLength(b);
-  const n = <usize>(na < nb ? na : nb);
-  // Eight bytes at a time: byte order is the order of the byte-swapped (big-endian) words.
-  let i: usize = 0;
-  while (i + 8 <= n) {
-    const x = load<u64>(a + 8 + i);
-    const y = load<u64>(b + 8 + i);
-    if (x != y) return bswap<u64>(x) < bswap<u64>(y) ? -1 : 1;
-    i += 8;
+  return strOrder(a, b);
+}
+
+/**
+ * Byte order, eight bytes at a time: the order of the byte-swapped (big-endian) words. The last
+ * word is masked to the bytes both strings have; loading all of it is safe because an object is
+ * a multiple of 8 bytes, so the word that holds a string's last byte lies inside the string.
+ */
+@inline export function strOrder(a: usize, b: usize): i32 {
+  let c: i32 = 0;
+  if (a != b) {
+    const na = strLength(a);
+    const nb = strLength(b);
+    const n = <usize>(na < nb ? na : nb);
+    c = na < nb ? -1 : na > nb ? 1 : 0;
+    for (let i: usize = 0; i < n; i += 8) {
+      let x = load<u64>(a + 8 + i);
+      let y = load<u64>(b + 8 + i);
+      if (n - i < 8) {
+        const mask = (<u64>1 << (<u64>(n - i) << 3)) - 1;
+        x &= mask;
+        y &= mask;
+      }
+      if (x != y) {
+        c = bswap<u64>(x) < bswap<u64>(y) ? -1 : 1;
+        break;
+      }
+    }
   }
-  while (i < n) {
-    const x = load<u8>(a + 8 + i);
-    const y = load<u8>(b + 8 + i);
-    if (x != y) return x < y ? -1 : 1;
-    i++;
-  }
-  return na < nb ? -1 : na > nb ? 1 : 0;
+  return c;
 }
 
 export function strEqual(a: usize, b: usize): bool {
