@@ -3,8 +3,9 @@
 //   itemBegin()              mark = heapTop
 //   alloc(24) ... alloc(32)  bump allocation, never freed during an item
 //   itemAbort()              heapTop = mark: everything the failed item allocated is gone
-//   commit(root, isPtr)      between items: copy what `root` reaches when the heap has grown
-//                            by GROWTH_FACTOR x the live size (Cheney, so O(live), amortised O(1))
+//   commit(root, isPtr)      between items: heapTop = mark when the state did not change (the item
+//                            made only garbage); else copy what `root` reaches when the heap has
+//                            grown by GROWTH_FACTOR x the live size (Cheney, so O(live), amortised O(1))
 //
 // Every heap object starts with an 8-byte header (h0, h1) that says how big it is and which of
 // its words are pointers, so the collector needs no type information (object kinds below).
@@ -203,6 +204,7 @@ function scan(from: usize): void {
 export function collect(root: i64, rootIsPointer: bool): i64 {
   collections++;
   const fromSize = heapTop - spaceStart;
+  committedRoot = root;
   if (!rootIsPointer || !isHeapPointer(<usize>root)) {
     heapTop = heapStart;
     spaceStart = heapStart;
@@ -219,11 +221,35 @@ export function collect(root: i64, rootIsPointer: bool): i64 {
   spaceStart = to;
   heapTop = copyFree;
   liveBytes = copyFree - to;
+  committedRoot = newRoot;
   return newRoot;
 }
 
-/** Between items: collects when enough garbage has accumulated. Returns the (possibly moved) root. */
+/** The state the last commit or collection published (the step's `state` global). */
+let committedRoot: i64 = 0;
+
+/**
+ * Between items: collects when enough garbage has accumulated. Returns the (possibly moved) root.
+ *
+ * An item that left the state as it was (a read) allocated only garbage: values are immutable, so
+ * nothing older can point at what it allocated. Its allocations are dropped on the spot, so reads
+ * never fill the heap or bring a collection closer, and the next item reuses the same (cached)
+ * memory. The output bytes stay where they are until the next allocation, after the host read them.
+ */
 export function commit(root: i64, rootIsPointer: bool): i64 {
+  if (!rootIsPointer || !isHeapPointer(<usize>root)) {
+    // Nothing on the heap is live.
+    heapTop = heapStart;
+    spaceStart = heapStart;
+    liveBytes = 0;
+    committedRoot = root;
+    return root;
+  }
+  if (root == committedRoot) {
+    heapTop = itemMark;
+    return root;
+  }
+  committedRoot = root;
   const used = heapTop - spaceStart;
   const allowance = liveBytes * GROWTH_FACTOR;
   if (used - liveBytes > (allowance > MIN_COLLECT_BYTES ? allowance : MIN_COLLECT_BYTES)) return collect(root, rootIsPointer);
