@@ -118,7 +118,8 @@ export function instantiateMachine(compiled: CompiledModule, spec: WasmMachineSp
 
 export class WasmMachine implements Machine {
   readonly memory: WasmMemory;
-  private readonly spec: WasmMachineSpec;
+  /** The types only: the initial state lives in the module's memory once loaded, and is not kept here (it may be a large map). */
+  private readonly spec: { readonly stateType: Type; readonly inputType: Type; readonly outputType: Type };
   private readonly x: ModuleExports;
   private readonly io: number;
   private readonly ioInput: number;
@@ -140,7 +141,7 @@ export class WasmMachine implements Machine {
     compiled: CompiledModule,
     private readonly budget: number,
   ) {
-    this.spec = 'typed' in spec ? { stateType: spec.stateType, inputType: spec.typed.input, outputType: spec.typed.output, initialState: spec.initialState } : spec;
+    this.spec = 'typed' in spec ? { stateType: spec.stateType, inputType: spec.typed.input, outputType: spec.typed.output } : { stateType: spec.stateType, inputType: spec.inputType, outputType: spec.outputType };
     this.memory = new WasmApi.Memory({ initial: Math.ceil((compiled.meta.heapStart + 65536) / 65536) });
     const instance = new WasmApi.Instance(compiled.module, { env: { memory: this.memory } });
     this.x = instance.exports as unknown as ModuleExports;
@@ -151,7 +152,7 @@ export class WasmMachine implements Machine {
     this.data = new DataView(this.memory.buffer);
     this.x.init();
     this.x.setFuel(BigInt(budget));
-    this.setState(this.spec.initialState);
+    this.setState(spec.initialState);
   }
 
   private view(): Uint8Array {

@@ -108,22 +108,20 @@ async function stageLoader(name: EngineName): Promise<StageLoader> {
 
 /** The worker's entry point: loads the machine, says `ready` (handing over its control port), then runs until Done. */
 export async function runStage(data: StageWorkerData): Promise<StageReport> {
-  const spec = stageFromJson(data.stage, `stage ${data.index}`);
-  let installed: Installed | null = null;
+  const { name, installed } = await loadStage(data);
+  // The stage's JSON form holds its whole initial state and would stay reachable from workerData
+  // for the life of the thread: every major collection of this thread's heap would walk it
+  // (a million-entry map costs hundreds of ms per collection, and Wasm memory growth triggers
+  // collections). Everything needed from it has been loaded.
+  (data as { stage: Json | null }).stage = null;
   let upgrades: StageUpgrades | null = null;
   const channel = new MessageChannel();
-  if (data.engine !== 'passthrough') {
-    const checked = typecheck(spec.term, { state: spec.stateType, input: spec.inputType, output: spec.outputType });
-    if (!checked.ok) throw new Error(`stage ${spec.name}: does not typecheck (${checked.error.code})`);
-    const engine = await engineNamed(data.engine);
-    installed = { machine: engine.load({ typed: checked.typed, stateType: spec.stateType, initialState: spec.initialState, fuel: data.fuel }), stateType: spec.stateType };
-    if (data.control !== undefined) {
-      const loader = await stageLoader(data.engine);
-      upgrades = new StageUpgrades(data.index, spec.name, loader, channel.port1, new Int32Array(data.control), data.fuel, data.migrationFuel ?? DEFAULT_MIGRATION_FUEL);
-    }
+  if (installed !== null && data.control !== undefined && data.engine !== 'passthrough') {
+    const loader = await stageLoader(data.engine);
+    upgrades = new StageUpgrades(data.index, name, loader, channel.port1, new Int32Array(data.control), data.fuel, data.migrationFuel ?? DEFAULT_MIGRATION_FUEL);
   }
   const controller = new StageController(
-    spec.name,
+    name,
     installed,
     new RingReader(Ring.attach(data.input)),
     new RingWriter(Ring.attach(data.output)),
@@ -133,6 +131,16 @@ export async function runStage(data: StageWorkerData): Promise<StageReport> {
   );
   parentPort?.postMessage({ kind: 'ready', index: data.index, control: channel.port2 }, [channel.port2]);
   return controller.run();
+}
+
+/** Parses the stage and loads its machine; the parsed stage (with its initial state) is not kept past this call. */
+async function loadStage(data: StageWorkerData): Promise<{ readonly name: string; readonly installed: Installed | null }> {
+  const spec = stageFromJson(data.stage, `stage ${data.index}`);
+  if (data.engine === 'passthrough') return { name: spec.name, installed: null };
+  const checked = typecheck(spec.term, { state: spec.stateType, input: spec.inputType, output: spec.outputType });
+  if (!checked.ok) throw new Error(`stage ${spec.name}: does not typecheck (${checked.error.code})`);
+  const engine = await engineNamed(data.engine);
+  return { name: spec.name, installed: { machine: engine.load({ typed: checked.typed, stateType: spec.stateType, initialState: spec.initialState, fuel: data.fuel }), stateType: spec.stateType } };
 }
 
 /**
