@@ -22,8 +22,11 @@ export const K_TUPLE: u32 = 2; //  h0 = K_TUPLE | words << 3, h1 = pointer mask 
 //                                 (more than 32 words: the mask is ceil(words/32) u32s at +8, words after)
 export const K_TAGGED: u32 = 3; // h0 = K_TAGGED | payloadIsPointer << 3, h1 = tag, payload word at +8
 export const K_CONS: u32 = 4; //   h0 = K_CONS | headIsPointer << 3, h1 = length, head at +8, tail at +16
-export const K_NODE: u32 = 5; //   h0 = K_NODE | keyIsPointer << 3 | valueIsPointer << 4, h1 = size,
-//                                 key at +8, value at +16, left u32 at +24, right u32 at +28
+export const K_NODE: u32 = 5; //   h0 = K_NODE | keyIsPointer << 3 | valueIsPointer << 4 | K_NODE_PREFIX,
+//                                 h1 = size, key at +8, value at +16, left u32 at +24, right u32 at
+//                                 +28; with K_NODE_PREFIX (String keys) the key's first 8 bytes at +32
+/** A K_NODE flag: the node is 40 bytes, the last 8 a prefix of its String key (collections.ts). */
+export const K_NODE_PREFIX: u32 = 32;
 export const K_RAW: u32 = 6; //    h0 = K_RAW | byteLength << 3: scratch bytes, no pointers
 export const K_FORWARD: u32 = 7; // during a collection: h1 = the new address
 
@@ -129,7 +132,7 @@ export function objectSize(p: usize): usize {
     case K_CONS:
       return 24;
     case K_NODE:
-      return 32;
+      return (h0 & K_NODE_PREFIX) != 0 ? 40 : 32;
   }
   raise(E_TRAP, 0);
   return 0;

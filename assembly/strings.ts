@@ -115,6 +115,17 @@ export function strCompare(a: usize, b: usize): i32 {
   return strOrder(a, b);
 }
 
+/** The first 8 bytes of `s` as a big-endian number, zero padded: prefixes order as the strings do, or tie. */
+@inline export function strPrefix(s: usize): u64 {
+  const n = strLength(s);
+  let x: u64 = 0;
+  if (n != 0) {
+    x = load<u64>(s + 8);
+    if (n < 8) x &= (<u64>1 << (<u64>n << 3)) - 1;
+  }
+  return bswap<u64>(x);
+}
+
 /**
  * Byte order, eight bytes at a time: the order of the byte-swapped (big-endian) words. The last
  * word is masked to the bytes both strings have; loading all of it is safe because an object is

@@ -55,6 +55,7 @@ const K_TUPLE = 2;
 const K_TAGGED = 3;
 const K_CONS = 4;
 const K_NODE = 5;
+const K_NODE_PREFIX = 32;
 const TYPE_KIND = { Unit: 0, Int: 1, Bool: 2, String: 3, Pair: 4, Either: 5, List: 6, Map: 7, Record: 8, Variant: 9 } as const;
 
 /** Leaves a join-point shape may have before the value is kept boxed instead. */
@@ -431,21 +432,29 @@ class StaticData {
         return tail;
       }
       case 'Map': {
-        const entries = (v as PMap).entries().map(([k, x]) => [this.value(t.key, k), this.value(t.value, x)] as const);
-        const header = K_NODE | ((isPointerType(t.key) ? 1 : 0) << 3) | ((isPointerType(t.value) ? 1 : 0) << 4);
+        const pairs = (v as PMap).entries();
+        const entries = pairs.map(([k, x]) => [this.value(t.key, k), this.value(t.value, x)] as const);
+        // String keys carry their first 8 bytes at +32 (assembly/collections.ts).
+        const prefixed = t.key.kind === 'String';
+        const header = K_NODE | ((isPointerType(t.key) ? 1 : 0) << 3) | ((isPointerType(t.value) ? 1 : 0) << 4) | (prefixed ? K_NODE_PREFIX : 0);
         // Balanced like the runtime's mapFromSorted: the middle entry at the root.
         const build = (lo: number, hi: number): number => {
           if (lo >= hi) return 0;
           const mid = lo + ((hi - lo) >> 1);
           const left = build(lo, mid);
           const right = build(mid + 1, hi);
-          const at = this.reserve(32, 8);
+          const at = this.reserve(prefixed ? 40 : 32, 8);
           this.u32(at, header);
           this.u32(at + 4, hi - lo);
           this.i64(at + 8, entries[mid][0]);
           this.i64(at + 16, entries[mid][1]);
           this.u32(at + 24, left);
           this.u32(at + 28, right);
+          if (prefixed) {
+            // The key's first 8 UTF-8 bytes as a big-endian number, zero padded: stored little-endian, byte j is key byte 7 - j.
+            const key = encoder.encode(pairs[mid][0] as string);
+            for (let j = 0; j < 8; j++) this.buf[at + 32 + j] = 7 - j < key.length ? key[7 - j] : 0;
+          }
           return this.base + at;
         };
         return BigInt(build(0, entries.length));

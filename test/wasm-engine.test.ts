@@ -10,7 +10,7 @@ import { interpreter } from '../compiler/interpret.ts';
 import { ByteWriter, decodeValue, encodeInto, encodeValue, LayoutError } from '../compiler/layout.ts';
 import { mk, type Term } from '../compiler/terms.ts';
 import { typecheck, type Typed } from '../compiler/typecheck.ts';
-import { Int, list, map, pair, Str, type Type, Unit } from '../compiler/types.ts';
+import { either, Int, list, map, pair, Str, type Type, Unit } from '../compiler/types.ts';
 import { PMap, type Value, valueEquals } from '../compiler/values.ts';
 import { WasmApi } from '../compiler/wasm-api.ts';
 import { compileModule, wasmEngine } from '../compiler/wasm-engine.ts';
@@ -84,6 +84,47 @@ describe('string order', () => {
         expect(wasmKeys.step(entries)).toEqual(interpKeys.step(entries));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  test('maps with String keys that share their first 8 bytes answer as the interpreter, however they were built', () => {
+    // Keys over two letters, 6 to 12 long: most share an 8-byte prefix with another key.
+    const key = fc.array(fc.constantFrom('a', 'b'), { minLength: 6, maxLength: 12 }).map((cs) => cs.join(''));
+    const state = map(Str, Int);
+    // Per item: Left k looks k up; Right (k, v) inserts, or deletes k when v < 0. Answers the lookup or the size.
+    const lookup = pipe(fanout(pipe(mk('Consume', {}), mk('Get', {})), mk('Id', {})), mk('MapLookup', {}));
+    const insertOrDelete = pipe(
+      fanout(mk('Id', {}), pipe(mk('Snd', {}), fanout(mk('Id', {}), pipe(mk('Consume', {}), mk('Int', { value: 0n }))), mk('Lt', {}))),
+      mk('If', {
+        onTrue: pipe(mk('Fst', {}), fanout(pipe(mk('Consume', {}), mk('Get', {})), mk('Id', {})), mk('MapDelete', {}), mk('Put', {})),
+        onFalse: pipe(fanout(pipe(mk('Consume', {}), mk('Get', {})), mk('Id', {})), mk('MapInsert', {}), mk('Put', {})),
+      }),
+      mk('Get', {}),
+      mk('MapSize', {}),
+    );
+    const item = typed(mk('Case', { left: lookup, right: insertOrDelete }), state, either(Str, pair(Str, Int)));
+    // The same map as a constant in the term, looked up from static data.
+    const constantLookup = (m: PMap) => typed(pipe(fanout(pipe(mk('Consume', {}), mk('Const', { type: state, value: m })), mk('Id', {})), mk('MapLookup', {})), Unit, Str);
+    fc.assert(
+      fc.property(fc.uniqueArray(key, { maxLength: 40 }), fc.array(fc.tuple(key, fc.integer({ min: -1, max: 5 })), { maxLength: 40 }), (keys, ops) => {
+        const initial = PMap.fromEntries(Str, keys.map((k, i) => [k, BigInt(i)] as [Value, Value]));
+        // Loaded through the canonical layout (a state hand-over), then changed item by item.
+        const w = wasmEngine.load({ typed: item, stateType: state, initialState: initial });
+        const r = interpreter.load({ typed: item, stateType: state, initialState: initial });
+        const probes = [...keys, ...ops.map(([k]) => k)];
+        for (const [k, v] of ops) {
+          const input: Value = { tag: 'Right', value: [k, BigInt(v)] };
+          expect(w.step(input)).toEqual(r.step(input));
+        }
+        for (const k of probes) expect(w.step({ tag: 'Left', value: k })).toEqual(r.step({ tag: 'Left', value: k }));
+        w.collect();
+        for (const k of probes) expect(w.step({ tag: 'Left', value: k })).toEqual(r.step({ tag: 'Left', value: k }));
+        expect(valueEquals(state, w.getState(), r.getState())).toBe(true);
+        const wc = wasmEngine.load({ typed: constantLookup(initial), stateType: Unit, initialState: null });
+        const rc = interpreter.load({ typed: constantLookup(initial), stateType: Unit, initialState: null });
+        for (const k of probes) expect(wc.step(k)).toEqual(rc.step(k));
+      }),
+      { numRuns: 150 },
     );
   });
 });
