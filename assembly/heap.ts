@@ -51,6 +51,8 @@ export let heapStart: usize = 0;
 export let spaceStart: usize = 0;
 export let liveBytes: usize = 0;
 export let itemMark: usize = 0;
+/** Set by rtBegin, which begins the item itself before reserving its input buffer. */
+export let inputReserved: bool = false;
 export let collections: u32 = 0;
 
 export let errorCode: u32 = 0;
@@ -256,6 +258,26 @@ export function commit(root: i64, rootIsPointer: bool): i64 {
   const used = heapTop - spaceStart;
   const allowance = liveBytes * GROWTH_FACTOR;
   if (used - liveBytes > (allowance > MIN_COLLECT_BYTES ? allowance : MIN_COLLECT_BYTES)) return collect(root, rootIsPointer);
+  return root;
+}
+
+/**
+ * After a state hand-over (the state decoded since `itemBegin`): `root` becomes the state. A
+ * machine whose heap held little before (a fresh one, the usual case) keeps the hand-over's garbage
+ * (the bytes, scratch) until the next collection: copying a large state right away would touch as
+ * much fresh memory again. Otherwise the old state is garbage now, and a collection drops it.
+ */
+export function adopt(root: i64, rootIsPointer: bool): i64 {
+  if (itemMark - spaceStart > MIN_COLLECT_BYTES) return collect(root, rootIsPointer);
+  committedRoot = root;
+  if (!rootIsPointer || !isHeapPointer(<usize>root)) {
+    heapTop = heapStart;
+    spaceStart = heapStart;
+    liveBytes = 0;
+    return root;
+  }
+  // Everything in use counts as live until a collection measures it.
+  liveBytes = heapTop - spaceStart;
   return root;
 }
 

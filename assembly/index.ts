@@ -24,15 +24,23 @@ export function rtInit(heapStart: u32): void {
 }
 /** Marks the start of an item (or of a state hand-over): a failure rolls the heap back to here. */
 export function rtItemBegin(): void {
-  heap.itemBegin();
+  // After rtBegin the item already began, with its input buffer.
+  if (heap.inputReserved) heap.inputReserved = false;
+  else heap.itemBegin();
 }
-/** Reserves `inputLength` bytes in the heap for an input too large for the I/O area; returns where to write them. */
+/**
+ * Reserves `inputLength` bytes in the heap for an input too large for the I/O area; returns where
+ * to write them. The item (or hand-over) begins here, so its input is dropped with it.
+ */
 export function rtBegin(inputLength: u32): u32 {
+  heap.itemBegin();
+  heap.inputReserved = true;
   const p = heap.alloc(8 + <usize>inputLength);
   store<u32>(p, heap.K_RAW | (inputLength << 3));
   return <u32>p + 8;
 }
 export function rtAbort(): void {
+  heap.inputReserved = false;
   heap.itemAbort();
 }
 /** Allocates. */
@@ -47,6 +55,10 @@ export function rtCommit(root: i64, rootIsPointer: u32): i64 {
 }
 export function rtCollect(root: i64, rootIsPointer: u32): i64 {
   return heap.collect(root, rootIsPointer != 0);
+}
+/** Makes `root`, decoded since rtItemBegin, the state (a state hand-over). */
+export function rtAdopt(root: i64, rootIsPointer: u32): i64 {
+  return heap.adopt(root, rootIsPointer != 0);
 }
 export function rtErrorCode(): u32 {
   return heap.errorCode;

@@ -6,13 +6,13 @@
 // Decoding checks every length and tag against the end of the input (hostile bytes give the
 // E_LAYOUT error, never a read past the end), and rebuilds maps as balanced trees in O(n).
 
-import { alloc, heapTop, K_RAW, K_TUPLE, K_TAGGED, openNeed, openClose, raise, E_LAYOUT } from './heap';
+import { alloc, heapTop, K_NODE_PREFIX, K_RAW, K_TUPLE, K_TAGGED, openNeed, openClose, raise, E_LAYOUT, E_OUT_OF_MEMORY } from './heap';
 import {
   descA, descB, descCount, descField, fieldOffset, headOf, kindOf, payloadOf, ptrBit, tagOf, tailOf, word,
   T_BOOL, T_EITHER, T_INT, T_LIST, T_MAP, T_PAIR, T_RECORD, T_STRING, T_UNIT, T_VARIANT,
 } from './values';
-import { mapFromEntries } from './collections';
-import { emptyString, newString, strCodePoints, strData, strLength, validateUtf8 } from './strings';
+import { mapFromEntries, nodeHeaderFor } from './collections';
+import { emptyString, newString, strCodePoints, strData, strLength, strPrefix, validateUtf8 } from './strings';
 import { K_CONS } from './heap';
 
 // --- encode ---
@@ -234,9 +234,18 @@ function decodeGo(desc: usize): i64 {
       if (n == 0) return 0;
       const kd = descA(desc);
       const vd = descB(desc);
-      // Decode the entries into a scratch array; canonical bytes ascend and build the tree in O(n).
-      // Hostile bytes whose keys do not ascend get a map as if inserted in order (later entries
-      // win, as in layout.ts).
+      const keyKind = kindOf(kd);
+      if (keyKind == T_STRING || keyKind == T_INT) {
+        const t = decodeMapInScanOrder(n, desc);
+        if (t != 0) return <i64>t;
+      }
+      // Decode the entries into a scratch array and build the tree from it in O(n). Hostile bytes
+      // whose keys do not ascend get a map as if inserted in order (later entries win, as in layout.ts).
+      // A count the bytes cannot hold is refused before it sizes anything; entries that take no
+      // bytes at all (keys and values built of () alone) are bounded only by the scratch array.
+      const least = <u64>minBytes(kd) + <u64>minBytes(vd);
+      if (<u64>n * least > <u64>(end - at)) raise(E_LAYOUT, 0);
+      if (n >= 1 << 28) raise(E_OUT_OF_MEMORY, 0);
       const entries = alloc(<usize>n << 4);
       for (let i: u32 = 0; i < n; i++) {
         const k = decodeGo(kd);
@@ -262,6 +271,208 @@ function decodeGo(desc: usize): i64 {
   }
   unreachable();
   return 0;
+}
+
+/**
+ * Decodes a map of `n` entries whose String or Int keys ascend straight into the layout a
+ * collection would give it (heap.ts scan): nodes breadth first, each node's key and value just
+ * before its children. Searches then find the top levels together and a key next to the nodes
+ * that follow it, and a state handed over needs no collection to get there. A first pass finds
+ * where each entry starts. Returns 0, with `at` back at the first entry, when the keys do not
+ * ascend.
+ */
+function decodeMapInScanOrder(n: u32, desc: usize): usize {
+  const kd = descA(desc);
+  const vd = descB(desc);
+  const keyKind = kindOf(kd);
+  // A count the bytes cannot hold is refused before it sizes anything.
+  if (<u64>n * (<u64>minBytes(kd) + <u64>minBytes(vd)) > <u64>(end - at)) raise(E_LAYOUT, 0);
+  const first = at;
+  const starts = alloc(<usize>n << 2);
+  for (let i: u32 = 0; i < n; i++) {
+    store<u32>(starts + (<usize>i << 2), <u32>at);
+    skip(kd);
+    skip(vd);
+  }
+  const after = at;
+  for (let i: u32 = 1; i < n; i++) {
+    const a = <usize>load<u32>(starts + (<usize>(i - 1) << 2));
+    const b = <usize>load<u32>(starts + (<usize>i << 2));
+    if (compareEncodedKeys(a, b, keyKind) >= 0) {
+      at = first;
+      return 0;
+    }
+  }
+  const header = nodeHeaderFor(desc);
+  const prefixed = (header & K_NODE_PREFIX) != 0;
+  const nodeBytes: usize = prefixed ? 40 : 32;
+  // Nodes still to fill, in order: (node, lo, hi) for the entries [lo, hi) under it.
+  const queue = alloc(<usize>n * 12);
+  let head: usize = 0;
+  let tail: usize = 1;
+  const root = alloc(nodeBytes);
+  store<u32>(queue, <u32>root);
+  store<u32>(queue, 0, 4);
+  store<u32>(queue, n, 8);
+  while (head < tail) {
+    const q = queue + head * 12;
+    head++;
+    const t = <usize>load<u32>(q);
+    const lo = load<u32>(q, 4);
+    const hi = load<u32>(q, 8);
+    const mid = lo + ((hi - lo) >> 1);
+    at = <usize>load<u32>(starts + (<usize>mid << 2));
+    const k = decodeGo(kd);
+    const v = decodeGo(vd);
+    if (at != (mid + 1 < n ? <usize>load<u32>(starts + (<usize>(mid + 1) << 2)) : after)) raise(E_LAYOUT, 0);
+    let l: usize = 0;
+    let r: usize = 0;
+    if (lo < mid) {
+      l = alloc(nodeBytes);
+      const c = queue + tail * 12;
+      store<u32>(c, <u32>l);
+      store<u32>(c, lo, 4);
+      store<u32>(c, mid, 8);
+      tail++;
+    }
+    if (mid + 1 < hi) {
+      r = alloc(nodeBytes);
+      const c = queue + tail * 12;
+      store<u32>(c, <u32>r);
+      store<u32>(c, mid + 1, 4);
+      store<u32>(c, hi, 8);
+      tail++;
+    }
+    store<u32>(t, header);
+    store<u32>(t, hi - lo, 4);
+    store<i64>(t, k, 8);
+    store<i64>(t, v, 16);
+    store<u32>(t, <u32>l, 24);
+    store<u32>(t, <u32>r, 28);
+    if (prefixed) store<u64>(t, strPrefix(<usize>k), 32);
+  }
+  at = after;
+  return root;
+}
+
+/** The fewest bytes a value of `desc` takes in the canonical layout. */
+function minBytes(desc: usize): u32 {
+  switch (kindOf(desc)) {
+    case T_UNIT:
+      return 0;
+    case T_INT:
+      return 8;
+    case T_BOOL:
+      return 1;
+    case T_STRING:
+    case T_LIST:
+    case T_MAP:
+      return 4;
+    case T_PAIR:
+      return minBytes(descA(desc)) + minBytes(descB(desc));
+    case T_EITHER: {
+      const a = minBytes(descA(desc));
+      const b = minBytes(descB(desc));
+      return 1 + (a < b ? a : b);
+    }
+    case T_VARIANT: {
+      const n = descCount(desc);
+      let least: u32 = 0xffffffff;
+      for (let i: u32 = 0; i < n; i++) {
+        const m = minBytes(descField(desc, i));
+        if (m < least) least = m;
+      }
+      return 4 + (n == 0 ? 0 : least);
+    }
+    case T_RECORD: {
+      const n = descCount(desc);
+      let total: u32 = 0;
+      for (let i: u32 = 0; i < n; i++) total += minBytes(descField(desc, i));
+      return total;
+    }
+  }
+  unreachable();
+  return 0;
+}
+
+/** Orders two encoded keys, String (byte order, then length) or Int, as compareValues orders the decoded ones. */
+function compareEncodedKeys(a: usize, b: usize, keyKind: u32): i32 {
+  if (keyKind == T_INT) {
+    const x = load<i64>(a);
+    const y = load<i64>(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const na = load<u32>(a);
+  const nb = load<u32>(b);
+  const c = memory.compare(a + 4, b + 4, <usize>(na < nb ? na : nb));
+  if (c != 0) return c;
+  return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/** Moves past one encoded value of `desc`, checking its lengths and tags (decodeGo checks the rest). */
+function skip(desc: usize): void {
+  switch (kindOf(desc)) {
+    case T_UNIT:
+      return;
+    case T_INT:
+      need(8);
+      at += 8;
+      return;
+    case T_BOOL:
+      need(1);
+      at += 1;
+      return;
+    case T_STRING: {
+      const n = get32();
+      need(n);
+      at += n;
+      return;
+    }
+    case T_PAIR:
+      skip(descA(desc));
+      skip(descB(desc));
+      return;
+    case T_EITHER: {
+      need(1);
+      const tag = load<u8>(at);
+      at += 1;
+      if (tag > 1) raise(E_LAYOUT, 0);
+      skip(tag == 0 ? descA(desc) : descB(desc));
+      return;
+    }
+    case T_VARIANT: {
+      const tag = get32();
+      if (tag >= descCount(desc)) raise(E_LAYOUT, 0);
+      skip(descField(desc, tag));
+      return;
+    }
+    case T_LIST:
+      skipMany(get32(), descA(desc), 0);
+      return;
+    case T_MAP:
+      skipMany(get32(), descA(desc), descB(desc));
+      return;
+    case T_RECORD: {
+      const n = descCount(desc);
+      for (let i: u32 = 0; i < n; i++) skip(descField(desc, i));
+      return;
+    }
+  }
+  unreachable();
+}
+
+/**
+ * Skips `n` values of `a` (list elements), or `n` pairs of `a` and `b` (map entries) when `b` is
+ * not 0. A type whose values take no bytes (built of () alone) takes none for any value, so when
+ * the first one took none the rest are skipped at once: a hostile count cannot make this loop long.
+ */
+function skipMany(n: u32, a: usize, b: usize): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const before = at;
+    skip(a);
+    if (b != 0) skip(b);
+    if (at == before) return;
+  }
 }
 
 /** Writes the pointer mask of a record with `n` fields of type `desc`. */

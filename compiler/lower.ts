@@ -104,7 +104,7 @@ export interface ModuleMeta {
 export interface ModuleExports {
   /** Sets up the heap; call once after instantiation. */
   init(): void;
-  /** Reserves `length` bytes in the heap for an input larger than the I/O area; returns their address. */
+  /** Reserves `length` bytes in the heap for an input larger than the I/O area; returns their address. The item (or state hand-over) that follows owns them: they go when it fails or leaves nothing behind. */
   begin(length: number): number;
   /** Sets the fuel budget of every item. */
   setFuel(budget: bigint): void;
@@ -267,7 +267,7 @@ function addHostExports(m: binaryen.Module, rt: RuntimeNames, data: StaticData, 
     m.block(null, [
       // A refused state must not roll the heap back past the current state: mark here.
       m.call(rt.rtItemBegin, [], none),
-      m.global.set('state', m.call(rt.rtCollect, [m.call(rt.rtDecode, [m.local.get(0, i32), m.local.get(1, i32), m.i32.const(stateDesc)], i64), m.i32.const(statePtr)], i64)),
+      m.global.set('state', m.call(rt.rtAdopt, [m.call(rt.rtDecode, [m.local.get(0, i32), m.local.get(1, i32), m.i32.const(stateDesc)], i64), m.i32.const(statePtr)], i64)),
     ]),
   );
   m.addFunction('setFuel', binaryen.createType([i64]), none, [], m.global.set('budget', m.local.get(0, i64)));

@@ -3,9 +3,9 @@
 (module
  (type $0 (func (result i32)))
  (type $1 (func))
- (type $2 (func (param i32 i32)))
- (type $3 (func (param i32) (result i32)))
- (type $4 (func (param i64 i32) (result i64)))
+ (type $2 (func (param i64 i32) (result i64)))
+ (type $3 (func (param i32 i32)))
+ (type $4 (func (param i32) (result i32)))
  (type $5 (func (param i32 i32 i32) (result i64)))
  (type $6 (func (param i64 i32) (result i32)))
  (type $7 (func (param i32 i32) (result i32)))
@@ -20,6 +20,7 @@
  (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtCommit" (func $rtCommit (param i64 i32) (result i64)))
  (import "rt" "rtInit" (func $rtInit (param i32)))
+ (import "rt" "rtAdopt" (func $rtAdopt (param i64 i32) (result i64)))
  (import "rt" "rtCollect" (func $rtCollect (param i64 i32) (result i64)))
  (import "rt" "rtBegin" (func $rtBegin (param i32) (result i32)))
  (import "rt" "rtAbort" (func $rtAbort))
@@ -190,7 +191,7 @@
  (func $setState (param $0 i32) (param $1 i32)
   (call $rtItemBegin)
   (global.set $state
-   (call $rtCollect
+   (call $rtAdopt
     (call $rtDecode
      (local.get $0)
      (local.get $1)

@@ -18,6 +18,7 @@
  (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtCommit" (func $rtCommit (param i64 i32) (result i64)))
  (import "rt" "rtInit" (func $rtInit (param i32)))
+ (import "rt" "rtAdopt" (func $rtAdopt (param i64 i32) (result i64)))
  (import "rt" "rtCollect" (func $rtCollect (param i64 i32) (result i64)))
  (import "rt" "rtBegin" (func $rtBegin (param i32) (result i32)))
  (import "rt" "rtAbort" (func $rtAbort))
@@ -88,7 +89,7 @@
  (func $setState (param $0 i32) (param $1 i32)
   (call $rtItemBegin)
   (global.set $state
-   (call $rtCollect
+   (call $rtAdopt
     (call $rtDecode
      (local.get $0)
      (local.get $1)
