@@ -74,11 +74,14 @@ export interface StageLoader {
 /** A machine whose state moves as canonical-layout bytes (the Wasm engine): no values are built on the JS heap. */
 interface EncodedState {
   getStateEncoded(): Uint8Array;
+  /** The state's bytes as a view that is valid only until the next call on the machine. */
+  stateView(): Uint8Array;
   setStateEncoded(bytes: Uint8Array): void;
 }
 
 function encodesState(m: Machine): m is Machine & EncodedState {
-  return typeof (m as Partial<EncodedState>).getStateEncoded === 'function' && typeof (m as Partial<EncodedState>).setStateEncoded === 'function';
+  const e = m as Partial<EncodedState>;
+  return typeof e.getStateEncoded === 'function' && typeof e.stateView === 'function' && typeof e.setStateEncoded === 'function';
 }
 
 /** What a machine in a stage is: the machine and its state type (for probes). */
@@ -157,7 +160,7 @@ export class StageUpgrades {
         let memoryBytes: number | null = null;
         if (current !== null) {
           const m = current.machine;
-          stateBytes = encodesState(m) ? m.getStateEncoded().length : encodeValue(current.stateType, m.getState()).length;
+          stateBytes = encodesState(m) ? m.stateView().length : encodeValue(current.stateType, m.getState()).length;
           const stats = (m as { stats?: () => { memoryBytes: number } }).stats;
           if (typeof stats === 'function') memoryBytes = stats.call(m).memoryBytes;
         }
@@ -225,10 +228,11 @@ export class StageUpgrades {
     try {
       const { machine, migration } = p;
       if (encodesState(current.machine) && encodesState(migration) && encodesState(machine)) {
-        const state = current.machine.getStateEncoded();
+        // Views of the old machine's and the migration's memories, each copied straight into the
+        // next machine: a large state never becomes a copy on this thread's heap.
+        const state = current.machine.stateView();
         const r = migration.stepBytes(state, 0, state.length);
         if (typeof r !== 'number') return fail(`the state migration of stage ${quoted} failed: ${r.code}: ${r.message}`);
-        // A view of the migration's memory: copied into the new machine, never kept.
         machine.setStateEncoded(migration.output());
       } else {
         const r = migration.step(current.machine.getState());
