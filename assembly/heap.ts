@@ -146,6 +146,29 @@ export function objectSize(p: usize): usize {
 
 let copyFree: usize = 0;
 
+/**
+ * Copies `n` bytes, a multiple of 8, eight at a time. memory.copy is a call out of the engine
+ * (tens of ns): for the 16-40 bytes of most objects this is several times faster.
+ */
+@inline export function copyWords(dst: usize, src: usize, n: usize): void {
+  if (n > 256) {
+    memory.copy(dst, src, n);
+    return;
+  }
+  for (let i: usize = 0; i < n; i += 8) store<u64>(dst + i, load<u64>(src + i));
+}
+
+/** Copies `n` bytes (regions apart): short runs in words and then bytes, long ones with memory.copy. */
+export function copyBytes(dst: usize, src: usize, n: usize): void {
+  if (n > 256) {
+    memory.copy(dst, src, n);
+    return;
+  }
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) store<u64>(dst + i, load<u64>(src + i));
+  for (; i < n; i++) store<u8>(dst + i, load<u8>(src + i));
+}
+
 /** Copies one object to to-space (once: later references follow the forwarding header). */
 function forward(p: usize): usize {
   if (p < heapStart) return p; // static, or 0 (empty list / empty map)
@@ -153,7 +176,7 @@ function forward(p: usize): usize {
   if ((h0 & 7) == K_FORWARD) return load<u32>(p, 4);
   const size = objectSize(p);
   const q = copyFree;
-  memory.copy(q, p, size);
+  copyWords(q, p, size);
   copyFree += size;
   store<u32>(p, K_FORWARD);
   store<u32>(p, <u32>q, 4);

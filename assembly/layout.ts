@@ -6,7 +6,7 @@
 // Decoding checks every length and tag against the end of the input (hostile bytes give the
 // E_LAYOUT error, never a read past the end), and rebuilds maps as balanced trees in O(n).
 
-import { alloc, heapTop, K_NODE_PREFIX, K_RAW, K_TUPLE, K_TAGGED, openNeed, openClose, raise, E_LAYOUT, E_OUT_OF_MEMORY } from './heap';
+import { alloc, copyBytes, heapTop, K_NODE_PREFIX, K_RAW, K_TUPLE, K_TAGGED, openNeed, openClose, raise, E_LAYOUT, E_OUT_OF_MEMORY } from './heap';
 import {
   descA, descB, descCount, descField, fieldOffset, headOf, kindOf, payloadOf, ptrBit, tagOf, tailOf, word,
   T_BOOL, T_EITHER, T_INT, T_LIST, T_MAP, T_PAIR, T_RECORD, T_STRING, T_UNIT, T_VARIANT,
@@ -58,7 +58,7 @@ function encodeGo(v: i64, desc: usize): void {
       const n = strLength(<usize>v);
       put32(n);
       openNeed(out, n);
-      memory.copy(out, strData(<usize>v), n);
+      copyBytes(out, strData(<usize>v), n);
       // A surrogate code point (only Read's \55296-style escapes make one) has no UTF-8 form: like
       // JS's TextEncoder, the canonical layout carries U+FFFD instead (same length, 3 bytes).
       if (strCodePoints(<usize>v) != n) {
@@ -171,7 +171,7 @@ function decodeGo(desc: usize): i64 {
       if (cps < 0) raise(E_LAYOUT, 0);
       if (n == 0) return <i64>emptyString();
       const s = newString(n, <u32>cps);
-      memory.copy(strData(s), at, n);
+      copyBytes(strData(s), at, n);
       at += n;
       return <i64>s;
     }

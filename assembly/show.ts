@@ -6,7 +6,7 @@
 // The text is written straight into the heap as one open allocation (heap.ts openAt), so Show
 // allocates exactly one string and nothing else while it writes.
 
-import { heapTop, K_STR, openNeed, openClose } from './heap';
+import { copyBytes, heapTop, K_STR, openNeed, openClose } from './heap';
 import {
   descA, descB, descCount, descField, descName, fieldOffset, headOf, kindOf, payloadOf, tagOf, tailOf, word,
   T_BOOL, T_EITHER, T_INT, T_LIST, T_MAP, T_PAIR, T_RECORD, T_STRING, T_UNIT, T_VARIANT,
@@ -35,7 +35,7 @@ function putText(s: string): void {
 }
 function putBytes(src: usize, n: usize): void {
   reserve(n);
-  memory.copy(pos, src, n);
+  copyBytes(pos, src, n);
   pos += n;
 }
 

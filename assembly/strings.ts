@@ -6,7 +6,7 @@
 // UTF-8 byte order is code point order, so comparison is a byte comparison. A code point that
 // Read produces from a surrogate escape (\55296) is kept as its 3-byte generalised UTF-8 form.
 
-import { alloc, heapTop, K_STR, openNeed } from './heap';
+import { alloc, copyBytes, heapTop, K_STR, openNeed } from './heap';
 
 @inline export function strLength(s: usize): u32 {
   return load<u32>(s) >> 3;
@@ -107,7 +107,7 @@ export function validateUtf8(p: usize, n: usize): i64 {
 /** A string holding a copy of `n` bytes at `src` with `codePoints` code points. Allocates. */
 export function stringFromBytes(src: usize, n: u32, codePoints: u32): usize {
   const s = newString(n, codePoints);
-  memory.copy(s + 8, src, n);
+  copyBytes(s + 8, src, n);
   return s;
 }
 
@@ -168,8 +168,8 @@ export function strConcat(a: usize, b: usize): usize {
   if (na == 0) return b;
   if (nb == 0) return a;
   const s = newString(na + nb, strCodePoints(a) + strCodePoints(b));
-  memory.copy(s + 8, a + 8, na);
-  memory.copy(s + 8 + na, b + 8, nb);
+  copyBytes(s + 8, a + 8, na);
+  copyBytes(s + 8 + na, b + 8, nb);
   return s;
 }
 
