@@ -320,6 +320,24 @@ function entriesGo(t: usize, acc: usize, mask: u32): usize {
   return acc;
 }
 
+/** The entries of `t`, ascending, as (key, value) word pairs in a fresh array of mapSize(t) pairs. Allocates. */
+export function mapEntries(t: usize): usize {
+  const entries = alloc(<usize>mapSize(t) << 4);
+  entriesInto(t, entries);
+  return entries;
+}
+
+function entriesInto(t: usize, at: usize): usize {
+  while (t != 0) {
+    at = entriesInto(nodeLeft(t), at);
+    store<i64>(at, nodeKey(t));
+    store<i64>(at, nodeValue(t), 8);
+    at += 16;
+    t = nodeRight(t);
+  }
+  return at;
+}
+
 /** MapToList, ascending (key, value) pairs. */
 export function mapToList(t: usize, mapDesc: usize): usize {
   return entriesGo(t, 0, ptrBit(descA(mapDesc)) | (ptrBit(descB(mapDesc)) << 1));

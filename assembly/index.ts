@@ -162,6 +162,14 @@ export function rtMapKeys(m: i64, desc: u32): i64 {
 export function rtMapToList(m: i64, desc: u32): i64 {
   return <i64>collections.mapToList(<usize>m, desc);
 }
+/** The entries of map `m`, ascending, as (key, value) word pairs in a fresh scratch array (its length is the map's size). */
+export function rtMapEntries(m: u32): u32 {
+  return <u32>collections.mapEntries(<usize>m);
+}
+/** The map of the `n` (key, value) word pairs at `entries`, as MapFromList makes it from a list of them. */
+export function rtMapFromEntries(entries: u32, n: u32, desc: u32): i64 {
+  return n == 0 ? 0 : <i64>collections.mapFromEntries(<usize>entries, n, desc);
+}
 export function rtMapFromList(l: i64, desc: u32): i64 {
   return <i64>collections.mapFromList(<usize>l, desc);
 }

@@ -1008,7 +1008,13 @@ class StepBuilder {
           else chain.push(t);
         }
         let y = x;
-        for (const t of chain) y = this.lower(t, y);
+        for (let i = 0; i < chain.length; i++) {
+          const [t, next, last] = [chain[i], chain[i + 1], chain[i + 2]];
+          if (t.term.op === 'MapToList' && next?.term.op === 'ListMap' && last?.term.op === 'MapFromList') {
+            y = this.mapThroughEntries(t, next, last, y);
+            i += 2;
+          } else y = this.lower(t, y);
+        }
         return y;
       }
       case 'Fst':
@@ -1458,6 +1464,49 @@ class StepBuilder {
     });
     this.emit(m.block(exit, [m.loop(top, loopBody)], none));
     return this.bind(m.i64.extend_u(m.local.get(first, i32)));
+  }
+
+  /**
+   * MapFromList . ListMap f . MapToList (a migration's usual shape: every entry rewritten) without
+   * the two lists: the entries go into a scratch array, `f` rewrites each in place, first to last
+   * with one fuel step each as ListMap, and the map is built from the array as MapFromList would
+   * (sorted when `f` kept the order, later entries winning on equal keys).
+   */
+  private mapThroughEntries(toList: Typed, listMap: Typed, fromList: Typed, x: Sym): Sym {
+    const m = this.m;
+    const mapType = toList.input;
+    const entryIn = (listMap.input as { elem: Type }).elem;
+    const entryOut = (listMap.output as { elem: Type }).elem;
+    if (entryIn.kind !== 'Pair' || entryOut.kind !== 'Pair') throw new Error('internal error: map entries are not pairs');
+    const map = this.newLocal(i32);
+    const entries = this.newLocal(i32);
+    const count = this.newLocal(i32);
+    const at = this.newLocal(i32);
+    this.emit(m.local.set(map, this.ptr(this.word(x, mapType))));
+    this.emit(m.local.set(count, m.select(m.local.get(map, i32), m.i32.load(4, 4, m.local.get(map, i32)), m.i32.const(0))));
+    this.emit(m.local.set(entries, m.call(this.rt.rtMapEntries, [m.local.get(map, i32)], i32)));
+    this.emit(m.local.set(at, m.local.get(entries, i32)));
+    const end = m.i32.add(m.local.get(entries, i32), m.i32.shl(m.local.get(count, i32), m.i32.const(4)));
+    const exit = this.label('entries_exit');
+    const top = this.label('entries_loop');
+    const loopBody = this.block(() => {
+      this.emit(m.br(exit, m.i32.ge_u(m.local.get(at, i32), end)));
+      this.fuelStep();
+      const entry: Sym = {
+        k: 'pair',
+        fst: entryIn.fst.kind === 'Unit' ? UNIT : this.bind(m.i64.load(0, 8, m.local.get(at, i32))),
+        snd: entryIn.snd.kind === 'Unit' ? UNIT : this.bind(m.i64.load(8, 8, m.local.get(at, i32))),
+      };
+      const [k, v] = this.pairOf(this.lower(this.childOf(listMap, 0), entry), entryOut);
+      const kw = this.bind(this.word(k, entryOut.fst));
+      const vw = this.bind(this.word(v, entryOut.snd));
+      this.emit(m.i64.store(0, 8, m.local.get(at, i32), this.word(kw, entryOut.fst)));
+      this.emit(m.i64.store(8, 8, m.local.get(at, i32), this.word(vw, entryOut.snd)));
+      this.emit(m.local.set(at, m.i32.add(m.local.get(at, i32), m.i32.const(16))));
+      this.emit(m.br(top));
+    });
+    this.emit(m.block(exit, [m.loop(top, loopBody)], none));
+    return this.callWord('rtMapFromEntries', [m.local.get(entries, i32), m.local.get(count, i32), m.i32.const(this.data.desc(fromList.output))]);
   }
 
   /** Fold: a left fold, first to last, one fuel step per element; the accumulator lives in a shape. */

@@ -482,6 +482,33 @@ ok(
     mapOf(Str, [['', 4n], ['apple', 6n], ['apple pie', 5n], ['pear', 3n]]),
   );
 }
+{
+  // MapFromList . ListMap f . MapToList: every entry rewritten (a migration's usual shape).
+  const throughEntries = (f: Term) => pipe(mk('MapToList', {}), mk('ListMap', { body: f }), mk('MapFromList', {}));
+  const MII = mapT(IntT, IntT);
+  const m3 = mapOf(IntT, [[1n, 10n], [2n, 20n], [3n, 30n]]);
+  ok('Every entry rewritten: values', throughEntries(second(incr)), MII, m3, mapOf(IntT, [[1n, 11n], [2n, 21n], [3n, 31n]]));
+  ok('Every entry rewritten: keys reversed come back ascending', throughEntries(first(mk('Neg', {}))), MII, m3, mapOf(IntT, [[-3n, 30n], [-2n, 20n], [-1n, 10n]]));
+  ok('Every entry rewritten: keys made equal, the last entry wins', throughEntries(first(lit(0n))), MII, m3, mapOf(IntT, [[0n, 30n]]));
+  ok('Every entry rewritten: the empty map', throughEntries(second(incr)), MII, mapOf(IntT, []), mapOf(IntT, []), { fuel: 0 });
+  ok('Every entry rewritten: one fuel step per entry', throughEntries(second(incr)), MII, m3, mapOf(IntT, [[1n, 11n], [2n, 21n], [3n, 31n]]), { fuel: 3 });
+  err('Every entry rewritten: one step short', throughEntries(second(incr)), MII, m3, 'OUT_OF_FUEL', 'out of fuel after 2 steps', { fuel: 2 });
+  err(
+    'Every entry rewritten: the first failing entry fails the item',
+    throughEntries(second(pipe(mk('Fanout', { left: lit(6n), right: mk('Decr', {}) }), mk('Div', {})))),
+    MII,
+    mapOf(IntT, [[1n, 3n], [2n, 1n], [3n, 0n]]),
+    'DIVIDE_BY_ZERO',
+    'division by zero',
+  );
+  ok(
+    'Every entry rewritten: String keys to Int keys out of order',
+    throughEntries(first(mk('StrLength', {}))),
+    mapT(Str, Str),
+    mapOf(Str, [['ccc', 'a'], ['a', 'b'], ['bb', 'c'], ['d', 'e']]),
+    mapOf(IntT, [[1n, 'e'], [2n, 'c'], [3n, 'a']]),
+  );
+}
 ok(
   'Map with pair keys, ordered lexicographically',
   mk('MapKeys', {}),
