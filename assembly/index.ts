@@ -126,6 +126,21 @@ export function rtShow(v: i64, desc: u32): i64 {
   return <i64>show.showValue(v, desc);
 }
 /** Read; raises READ_NO_PARSE with `message` (a static string) when the text does not parse. */
+/**
+ * Read at a type with few values: `table` (compiler/lower.ts readTable) lists the text Show gives
+ * each value, with the value; a text found there is that value, anything else goes to the reader.
+ */
+export function rtReadKnown(s: i64, desc: u32, message: u32, table: u32): i64 {
+  const n = load<u32>(table);
+  const text = <usize>s;
+  const length = strings.strLength(text);
+  for (let i: u32 = 0; i < n; i++) {
+    const row = <usize>table + 8 + (<usize>i << 4);
+    const known = <usize>load<u32>(row);
+    if (strings.strLength(known) == length && strings.strOrder(text, known) == 0) return load<i64>(row, 8);
+  }
+  return rtRead(s, desc, message);
+}
 export function rtRead(s: i64, desc: u32, message: u32): i64 {
   const v = read.readValue(<usize>s, desc);
   if (!read.readOk) heap.raise(heap.E_READ_NO_PARSE, message);

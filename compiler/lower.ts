@@ -30,6 +30,7 @@ import { type Term, type TermOf, termSize } from './terms.ts';
 import { type Type, showType, typeToJson, unreachableKind } from './types.ts';
 import { INT_MAX, INT_MIN, PMap, type ListValue, type PairValue, type RecordValue, type TaggedValue, type Value } from './values.ts';
 import { LAYOUT_VERSION } from './layout.ts';
+import { showValue } from './seed-syntax.ts';
 import { link, parseRuntime, type LinkableRuntime, type ValType } from './wasm-link.ts';
 import { loadRuntime, type RuntimeImage } from './wasm-runtime.ts';
 
@@ -392,6 +393,26 @@ class StaticData {
     return address;
   }
 
+  /**
+   * For a type with at most READ_TABLE_VALUES values, a static table of their texts as Show writes
+   * them, each with the value's word: u32 count, u32 0, then per value u32 text (a static string),
+   * u32 0, i64 word. Null for any other type.
+   */
+  readTable(t: Type): number | null {
+    const values = valuesOf(t, READ_TABLE_VALUES);
+    if (values === null) return null;
+    const rows = values.map((v) => [this.string(showValue(t, v)), this.value(t, v)] as const);
+    const at = this.reserve(8 + 16 * rows.length, 8);
+    this.u32(at, rows.length);
+    this.u32(at + 4, 0);
+    rows.forEach(([text, word], i) => {
+      this.u32(at + 8 + 16 * i, text);
+      this.u32(at + 12 + 16 * i, 0);
+      this.i64(at + 16 + 16 * i, word);
+    });
+    return this.base + at;
+  }
+
   /** The word of a constant value: the number itself, or the address of a static object. */
   value(t: Type, v: Value): bigint {
     switch (t.kind) {
@@ -583,6 +604,52 @@ function tagName(t: Type, tag: number): string {
   if (t.kind === 'Either') return tag === 0 ? 'Left' : 'Right';
   if (t.kind === 'Variant') return t.cases[tag].name;
   throw new Error(`internal error: ${showType(t)} is not a sum`);
+}
+
+/** Types with at most this many values get a table of their texts for Read. */
+const READ_TABLE_VALUES = 16;
+
+/** Every value of `t` when there are at most `limit`, else null (Int, String, List and Map have too many). */
+function valuesOf(t: Type, limit: number): Value[] | null {
+  switch (t.kind) {
+    case 'Unit':
+      return [null];
+    case 'Bool':
+      return [false, true];
+    case 'Int':
+    case 'String':
+    case 'List':
+    case 'Map':
+      return null;
+    case 'Pair': {
+      const a = valuesOf(t.fst, limit);
+      const b = valuesOf(t.snd, limit);
+      if (a === null || b === null || a.length * b.length > limit) return null;
+      return a.flatMap((x) => b.map((y) => [x, y] as Value));
+    }
+    case 'Record': {
+      let rows: Array<Record<string, Value>> = [{}];
+      for (const f of t.fields) {
+        const vs = valuesOf(f.type, limit);
+        if (vs === null || rows.length * vs.length > limit) return null;
+        rows = rows.flatMap((r) => vs.map((v) => ({ ...r, [f.name]: v })));
+      }
+      return rows;
+    }
+    case 'Either':
+    case 'Variant': {
+      const out: Value[] = [];
+      const names = t.kind === 'Either' ? ['Left', 'Right'] : t.cases.map((c) => c.name);
+      for (const [i, payload] of altTypes(t).entries()) {
+        const vs = valuesOf(payload, limit);
+        if (vs === null || out.length + vs.length > limit) return null;
+        for (const v of vs) out.push({ tag: names[i], value: v });
+      }
+      return out;
+    }
+    default:
+      return unreachableKind(t);
+  }
 }
 
 function countLeaves(t: Type, limit: number): number {
@@ -1083,8 +1150,14 @@ class StepBuilder {
         return this.constant(term.value ? 1n : 0n);
       case 'Not':
         return this.intOp(x, undefined, (a) => m.i64.xor(a, m.i64.const(1n)), (a) => (a === 0n ? 1n : 0n));
-      case 'Read':
-        return this.callWord('rtRead', [this.word(x, inT), m.i32.const(this.data.desc(term.type)), m.i32.const(this.data.string(`Read: no parse as ${showType(term.type)}`))]);
+      case 'Read': {
+        const args = [this.word(x, inT), m.i32.const(this.data.desc(term.type)), m.i32.const(this.data.string(`Read: no parse as ${showType(term.type)}`))];
+        // A type with few values (commands as Eithers and variants of ()): their texts as Show
+        // writes them are looked up before the reader runs.
+        const table = this.data.readTable(term.type);
+        if (table !== null) return this.callWord('rtReadKnown', [...args, m.i32.const(table)]);
+        return this.callWord('rtRead', args);
+      }
       case 'Show':
         return this.callWord('rtShow', [this.word(x, inT), m.i32.const(this.data.desc(term.type))]);
       case 'Eq': {

@@ -291,6 +291,16 @@ ok('Read Map', read(mapT(IntT, Str)), Str, 'fromList [(2,"b"), (1,"a")]', mapOf(
 ok('Read Record: fields in any order', read(record({ a: BoolT, b: IntT })), Str, '{ b = -2 , a = True }', { a: true, b: -2n });
 err('Read Record: every field is needed', read(record({ a: BoolT, b: IntT })), Str, '{a = True}', 'READ_NO_PARSE', 'Read: no parse as {a: Bool, b: Int}');
 ok('Read Variant', read(variant({ Incr: IntT, Reset: UnitT })), Str, 'Incr (-5)', tagged('Incr', -5n));
+{
+  // Types with few values: their texts as Show writes them, and every other spelling of them.
+  const small = either(UnitT, either(BoolT, record({ on: BoolT, unit: UnitT })));
+  ok('Read a type with few values: a text exactly as Show writes it', read(small), Str, 'Right (Right {on = True, unit = ()})', right(right({ on: true, unit: null })));
+  ok('Read a type with few values: spaces and parentheses', read(small), Str, ' ( Right ( Left  False ) ) ', right(left(false)));
+  ok('Read a type with few values: fields in another order', read(small), Str, 'Right (Right {unit = (), on = False})', right(right({ on: false, unit: null })));
+  err('Read a type with few values: a prefix of a known text', read(small), Str, 'Right (Left True', 'READ_NO_PARSE', 'Read: no parse as Either () (Either Bool {on: Bool, unit: ()})');
+  err('Read a type with few values: a known text with more after it', read(small), Str, 'Left ()x', 'READ_NO_PARSE', 'Read: no parse as Either () (Either Bool {on: Bool, unit: ()})');
+  ok('Read a variant of () cases', read(variant({ Down: UnitT, Up: UnitT })), Str, 'Up ()', tagged('Up', null));
+}
 ok('Show Int negative', show(IntT), IntT, -3n, '-3');
 ok('Show Either: a negative payload is parenthesised', show(either(IntT, UnitT)), either(IntT, UnitT), left(-1n), 'Left (-1)');
 ok('Show nested Either', show(either(UnitT, either(IntT, UnitT))), either(UnitT, either(IntT, UnitT)), right(left(2n)), 'Right (Left 2)');

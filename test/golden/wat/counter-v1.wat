@@ -6,7 +6,7 @@
  (type $2 (func (param i64 i32) (result i64)))
  (type $3 (func (param i32) (result i32)))
  (type $4 (func (param i32 i32 i32) (result i64)))
- (type $5 (func (param i64 i32 i32) (result i64)))
+ (type $5 (func (param i64 i32 i32 i32) (result i64)))
  (type $6 (func (param i64 i32) (result i32)))
  (type $7 (func (param i32 i32) (result i32)))
  (type $8 (func (param i32)))
@@ -15,7 +15,7 @@
  (import "env" "memory" (memory $memory 1))
  (import "rt" "rtItemBegin" (func $rtItemBegin))
  (import "rt" "rtDecode" (func $rtDecode (param i32 i32 i32) (result i64)))
- (import "rt" "rtRead" (func $rtRead (param i64 i32 i32) (result i64)))
+ (import "rt" "rtReadKnown" (func $rtReadKnown (param i64 i32 i32 i32) (result i64)))
  (import "rt" "rtAlloc" (func $rtAlloc (param i32) (result i32)))
  (import "rt" "rtShow" (func $rtShow (param i64 i32) (result i64)))
  (import "rt" "rtEncode" (func $rtEncode (param i64 i32) (result i32)))
@@ -33,7 +33,7 @@
  (import "rt" "rtCollections" (func $rtCollections (result i32)))
  (global $state (mut i64) (i64.const 0))
  (global $budget (mut i64) (i64.const 0))
- (data $0 (i32.const 67520) "\03\00\00\00\00\00\00\00\05\00\00\00\c4\07\01\00\c4\07\01\00\00\00\00\00\f1\00\00\00\1e\00\00\00Read: no parse as Either () ()\00\00\03\00\00\00\01\00\00\00\00\00\00\00\00\00\00\00\01\00\00\00\05\00\00\00\10\08\01\00\c4\07\01\00")
+ (data $0 (i32.const 67520) "\03\00\00\00\00\00\00\00\05\00\00\00\c4\07\01\00\c4\07\01\00\00\00\00\00\f1\00\00\00\1e\00\00\00Read: no parse as Either () ()\00\009\00\00\00\07\00\00\00Left ()\00\03\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00A\00\00\00\08\00\00\00Right ()\03\00\00\00\01\00\00\00\00\00\00\00\00\00\00\00\02\00\00\00\00\00\00\00\00\08\01\00\00\00\00\00\10\08\01\00\00\00\00\00 \08\01\00\00\00\00\000\08\01\00\00\00\00\00\03\00\00\00\01\00\00\00\00\00\00\00\00\00\00\00\01\00\00\00\05\00\00\00x\08\01\00\c4\07\01\00")
  (export "init" (func $init))
  (export "step" (func $step))
  (export "setState" (func $setState))
@@ -59,7 +59,7 @@
    (local.tee $0
     (i32.load offset=4
      (i32.wrap_i64
-      (call $rtRead
+      (call $rtReadKnown
        (call $rtDecode
         (local.get $0)
         (local.get $1)
@@ -67,6 +67,7 @@
        )
        (i32.const 67528)
        (i32.const 67544)
+       (i32.const 67648)
       )
      )
     )
@@ -92,7 +93,7 @@
      (if (result i64)
       (local.get $0)
       (then
-       (i64.const 67584)
+       (i64.const 67688)
       )
       (else
        (i32.store
@@ -116,7 +117,7 @@
        )
       )
      )
-     (i32.const 67604)
+     (i32.const 67708)
     )
     (i32.const 67520)
    )
@@ -137,7 +138,7 @@
  )
  (func $init
   (call $rtInit
-   (i32.const 67616)
+   (i32.const 67728)
   )
   (global.set $state
    (i64.const 0)
@@ -150,7 +151,7 @@
     (call $rtDecode
      (local.get $0)
      (local.get $1)
-     (i32.const 67600)
+     (i32.const 67704)
     )
     (i32.const 0)
    )
@@ -164,7 +165,7 @@
  (func $getState (result i32)
   (call $rtEncode
    (global.get $state)
-   (i32.const 67600)
+   (i32.const 67704)
   )
  )
  (func $collect
