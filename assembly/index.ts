@@ -125,6 +125,20 @@ export function rtShowInt(n: i64): i64 {
 export function rtShow(v: i64, desc: u32): i64 {
   return <i64>show.showValue(v, desc);
 }
+// Show piece by piece (show.ts): what generated code for one symbolic value calls.
+export function rtShowStart(): void {
+  show.showStart();
+}
+export function rtShowText(s: u32): void {
+  show.showText(<usize>s);
+}
+export function rtShowNext(v: i64, desc: u32, asArgument: u32): void {
+  show.showNext(v, desc, asArgument != 0);
+}
+/** Allocates: the string shown since rtShowStart. */
+export function rtShowFinish(): i64 {
+  return <i64>show.showFinish();
+}
 /** Read; raises READ_NO_PARSE with `message` (a static string) when the text does not parse. */
 /**
  * Read at a type with few values: `table` (compiler/lower.ts readTable) lists the text Show gives

@@ -51,6 +51,33 @@ export function showValue(v: i64, desc: usize): usize {
   return start;
 }
 
+// Show piece by piece, for code generated for one symbolic value (compiler/lower.ts): the text it
+// knows statically it copies from static strings, the rest it shows through `showNext`. Nothing
+// may allocate between `showStart` and `showFinish`.
+
+let showBegin: usize = 0;
+
+export function showStart(): void {
+  showBegin = heapTop;
+  pos = showBegin + 8;
+  reserve(0);
+}
+export function showText(s: usize): void {
+  putBytes(strData(s), strLength(s));
+}
+export function showNext(v: i64, desc: usize, asArgument: bool): void {
+  showsPrec(v, desc, asArgument);
+}
+/** The string written since `showStart`. */
+export function showFinish(): usize {
+  const start = showBegin;
+  const len = <u32>(pos - start - 8);
+  store<u32>(start, K_STR | (len << 3));
+  store<u32>(start, len, 4); // ASCII, as in showValue
+  openClose(pos);
+  return start;
+}
+
 function showsPrec(v: i64, desc: usize, asArgument: bool): void {
   switch (kindOf(desc)) {
     case T_UNIT:

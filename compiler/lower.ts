@@ -27,10 +27,10 @@
 import binaryen from 'binaryen';
 import type { Typed } from './typecheck.ts';
 import { type Term, type TermOf, termSize } from './terms.ts';
-import { type Type, showType, typeToJson, unreachableKind } from './types.ts';
+import { Str, type Type, showType, typeToJson, unreachableKind } from './types.ts';
 import { INT_MAX, INT_MIN, PMap, type ListValue, type PairValue, type RecordValue, type TaggedValue, type Value } from './values.ts';
 import { LAYOUT_VERSION } from './layout.ts';
-import { showValue } from './seed-syntax.ts';
+import { showValue, showValueArg } from './seed-syntax.ts';
 import { link, parseRuntime, type LinkableRuntime, type ValType } from './wasm-link.ts';
 import { loadRuntime, type RuntimeImage } from './wasm-runtime.ts';
 
@@ -918,6 +918,136 @@ class StepBuilder {
     this.emit(chain(0));
   }
 
+  // --- Show from the symbolic form ---
+
+  /**
+   * Show of `s`: what is known at compile time becomes static text, a branch per tag where the
+   * value has one, and only the leaves known at run time are shown by the runtime. A value that
+   * is constant in a branch (most answers of a command's Case) costs no allocation at all.
+   */
+  private show(s: Sym, t: Type): Sym {
+    const m = this.m;
+    const known = this.staticValue(s, t);
+    if (known !== undefined) return this.constant(BigInt(this.data.string(showValue(t, known))));
+    switch (s.k) {
+      case 'val':
+        return this.callWord('rtShow', [s.e(), m.i32.const(this.data.desc(t))]);
+      case 'sum':
+      case 'cases': {
+        const result = this.newLocal(i64);
+        const branches = s.k === 'sum' ? s.alts.map((payload, tag): Sym => ({ k: 'inj', tag, payload })) : s.branches;
+        this.switchTag(s.tagLocal, branches.length, (i) => this.emit(m.local.set(result, this.word(this.show(branches[i], t), Str))));
+        return this.local(result);
+      }
+      default: {
+        this.emit(m.call(this.rt.rtShowStart, [], none));
+        const text = { pending: '' };
+        this.showPieces(s, t, false, text);
+        this.flushShowText(text);
+        return this.bind(m.call(this.rt.rtShowFinish, [], i64));
+      }
+    }
+  }
+
+  /** Writes the text of `s` (as a constructor argument when `asArgument`), static parts gathered in `text`. */
+  private showPieces(s: Sym, t: Type, asArgument: boolean, text: { pending: string }): void {
+    const m = this.m;
+    const known = this.staticValue(s, t);
+    if (known !== undefined) {
+      text.pending += asArgument ? showValueArg(t, known) : showValue(t, known);
+      return;
+    }
+    switch (s.k) {
+      case 'unit':
+        text.pending += '()';
+        return;
+      case 'val':
+        this.flushShowText(text);
+        this.emit(m.call(this.rt.rtShowNext, [s.e(), m.i32.const(this.data.desc(t)), m.i32.const(asArgument ? 1 : 0)], none));
+        return;
+      case 'inj':
+        text.pending += (asArgument ? '(' : '') + tagName(t, s.tag) + ' ';
+        this.showPieces(s.payload, altTypes(t)[s.tag], true, text);
+        if (asArgument) text.pending += ')';
+        return;
+      case 'pair':
+        if (t.kind !== 'Pair') throw new Error('internal error: pair symbol at ' + showType(t));
+        text.pending += '(';
+        this.showPieces(s.fst, t.fst, false, text);
+        text.pending += ',';
+        this.showPieces(s.snd, t.snd, false, text);
+        text.pending += ')';
+        return;
+      case 'rec':
+        if (t.kind !== 'Record') throw new Error('internal error: record symbol at ' + showType(t));
+        text.pending += '{';
+        t.fields.forEach((f, i) => {
+          text.pending += (i === 0 ? '' : ', ') + f.name + ' = ';
+          this.showPieces(s.fields[i], f.type, false, text);
+        });
+        text.pending += '}';
+        return;
+      case 'sum':
+      case 'cases': {
+        this.flushShowText(text);
+        const branches = s.k === 'sum' ? s.alts.map((payload, tag): Sym => ({ k: 'inj', tag, payload })) : s.branches;
+        this.switchTag(s.tagLocal, branches.length, (i) => {
+          const own = { pending: '' };
+          this.showPieces(branches[i], t, asArgument, own);
+          this.flushShowText(own);
+        });
+        return;
+      }
+      default:
+        return unreachableKind(s);
+    }
+  }
+
+  private flushShowText(text: { pending: string }): void {
+    if (text.pending === '') return;
+    this.emit(this.m.call(this.rt.rtShowText, [this.m.i32.const(this.data.string(text.pending))], none));
+    text.pending = '';
+  }
+
+  /** The value of `s` when it is known at compile time (built of constants), else undefined. */
+  private staticValue(s: Sym, t: Type): Value | undefined {
+    switch (s.k) {
+      case 'unit':
+        return null;
+      case 'val':
+        if (t.kind === 'Unit') return null;
+        if (s.c === undefined) return undefined;
+        if (t.kind === 'Int') return s.c;
+        if (t.kind === 'Bool') return s.c !== 0n;
+        return undefined;
+      case 'inj': {
+        const payload = this.staticValue(s.payload, altTypes(t)[s.tag]);
+        return payload === undefined ? undefined : { tag: tagName(t, s.tag), value: payload };
+      }
+      case 'pair': {
+        if (t.kind !== 'Pair') return undefined;
+        const a = this.staticValue(s.fst, t.fst);
+        const b = a === undefined ? undefined : this.staticValue(s.snd, t.snd);
+        return a === undefined || b === undefined ? undefined : [a, b];
+      }
+      case 'rec': {
+        if (t.kind !== 'Record') return undefined;
+        const r: Record<string, Value> = {};
+        for (let i = 0; i < t.fields.length; i++) {
+          const v = this.staticValue(s.fields[i], t.fields[i].type);
+          if (v === undefined) return undefined;
+          r[t.fields[i].name] = v;
+        }
+        return r;
+      }
+      case 'sum':
+      case 'cases':
+        return undefined;
+      default:
+        return unreachableKind(s);
+    }
+  }
+
   // --- shapes: where control flow joins, a value lives in locals ---
 
   private shape(t: Type): Sym {
@@ -1159,7 +1289,7 @@ class StepBuilder {
         return this.callWord('rtRead', args);
       }
       case 'Show':
-        return this.callWord('rtShow', [this.word(x, inT), m.i32.const(this.data.desc(term.type))]);
+        return this.show(x, term.type);
       case 'Eq': {
         const equal = this.equality(x, inT);
         if (typeof equal === 'boolean') return { k: 'inj', tag: equal ? 0 : 1, payload: UNIT };

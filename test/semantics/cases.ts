@@ -312,6 +312,25 @@ ok('Show String: \\SO before H', show(Str), Str, '\u000eH\u000ex', String.raw`"\
 ok('Show String: astral code point in decimal', show(Str), Str, '😀', String.raw`"\128512"`);
 ok('Show Map in key order', show(mapT(Str, IntT)), mapT(Str, IntT), mapOf(Str, [['b', -2n], ['a', 1n]]), 'fromList [("a",1),("b",-2)]');
 ok('Show Map as an argument', show(either(mapT(IntT, IntT), UnitT)), either(mapT(IntT, IntT), UnitT), left(mapOf(IntT, [])), 'Left (fromList [])');
+{
+  // Show of values built in the same term: constant parts, parts known only at run time, and a
+  // tag chosen at run time, in every position of a constructor, pair and record.
+  const neg = mk('Neg', {});
+  const EI = either(IntT, UnitT);
+  ok('Show a pair built by Fanout: a negative component unparenthesised', pipe(fanout(incr, neg), show(pair(IntT, IntT))), IntT, 3n, '(4,-3)');
+  ok('Show a constructor built in the term: a negative payload parenthesised', pipe(neg, inLeft(UnitT), inRight(UnitT), show(either(UnitT, EI))), IntT, 3n, 'Right (Left (-3))');
+  ok('Show a constant built in the term', pipe(lit(-5n), inLeft(UnitT), fanout(id, lit(7n)), show(pair(EI, IntT))), UnitT, null, '(Left (-5),7)');
+  const branchy = pipe(caseOf(pipe(neg, inLeft(UnitT)), pipe(consume, inRight(IntT))), merge, show(either(IntT, UnitT)));
+  ok('Show a value whose tag is chosen at run time: Left', branchy, either(IntT, BoolT), left(2n), 'Left (-2)');
+  ok('Show a value whose tag is chosen at run time: Right', branchy, either(IntT, BoolT), right(true), 'Right ()');
+  ok(
+    'Show a record built in the term',
+    pipe(mk('Record', { fields: { sum: pipe(caseOf(neg, lit(0n)), merge, inRight(UnitT)), size: pipe(consume, lit(-1n)) } }), show(record({ size: IntT, sum: either(UnitT, IntT) }))),
+    either(IntT, UnitT),
+    left(4n),
+    '{size = -1, sum = Right (-4)}',
+  );
+}
 ok('Show Record', show(record({ decrementing: BoolT, count: IntT })), record({ decrementing: BoolT, count: IntT }), { count: 3n, decrementing: false }, '{count = 3, decrementing = False}');
 ok('Show Record: negative at precedence 0', show(record({ x: IntT })), record({ x: IntT }), { x: -1n }, '{x = -1}');
 ok('Show Variant: negative payload parenthesised', show(variant({ Incr: IntT, Read: UnitT })), variant({ Incr: IntT, Read: UnitT }), tagged('Incr', -5n), 'Incr (-5)');

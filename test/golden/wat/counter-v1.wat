@@ -4,20 +4,24 @@
  (type $0 (func (result i32)))
  (type $1 (func))
  (type $2 (func (param i64 i32) (result i64)))
- (type $3 (func (param i32) (result i32)))
+ (type $3 (func (param i32)))
  (type $4 (func (param i32 i32 i32) (result i64)))
  (type $5 (func (param i64 i32 i32 i32) (result i64)))
- (type $6 (func (param i64 i32) (result i32)))
- (type $7 (func (param i32 i32) (result i32)))
- (type $8 (func (param i32)))
- (type $9 (func (param i32 i32)))
- (type $10 (func (param i64)))
+ (type $6 (func (param i64 i32 i32)))
+ (type $7 (func (result i64)))
+ (type $8 (func (param i64 i32) (result i32)))
+ (type $9 (func (param i32 i32) (result i32)))
+ (type $10 (func (param i32 i32)))
+ (type $11 (func (param i64)))
+ (type $12 (func (param i32) (result i32)))
  (import "env" "memory" (memory $memory 1))
  (import "rt" "rtItemBegin" (func $rtItemBegin))
  (import "rt" "rtDecode" (func $rtDecode (param i32 i32 i32) (result i64)))
  (import "rt" "rtReadKnown" (func $rtReadKnown (param i64 i32 i32 i32) (result i64)))
- (import "rt" "rtAlloc" (func $rtAlloc (param i32) (result i32)))
- (import "rt" "rtShow" (func $rtShow (param i64 i32) (result i64)))
+ (import "rt" "rtShowStart" (func $rtShowStart))
+ (import "rt" "rtShowText" (func $rtShowText (param i32)))
+ (import "rt" "rtShowNext" (func $rtShowNext (param i64 i32 i32)))
+ (import "rt" "rtShowFinish" (func $rtShowFinish (result i64)))
  (import "rt" "rtEncode" (func $rtEncode (param i64 i32) (result i32)))
  (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtCommit" (func $rtCommit (param i64 i32) (result i64)))
@@ -33,7 +37,7 @@
  (import "rt" "rtCollections" (func $rtCollections (result i32)))
  (global $state (mut i64) (i64.const 0))
  (global $budget (mut i64) (i64.const 0))
- (data $0 (i32.const 67520) "\03\00\00\00\00\00\00\00\05\00\00\00\c4\07\01\00\c4\07\01\00\00\00\00\00\f1\00\00\00\1e\00\00\00Read: no parse as Either () ()\00\009\00\00\00\07\00\00\00Left ()\00\03\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00A\00\00\00\08\00\00\00Right ()\03\00\00\00\01\00\00\00\00\00\00\00\00\00\00\00\02\00\00\00\00\00\00\00\00\08\01\00\00\00\00\00\10\08\01\00\00\00\00\00 \08\01\00\00\00\00\000\08\01\00\00\00\00\00\03\00\00\00\01\00\00\00\00\00\00\00\00\00\00\00\01\00\00\00\05\00\00\00x\08\01\00\c4\07\01\00")
+ (data $0 (i32.const 67520) "\03\00\00\00\00\00\00\00\05\00\00\00\c4\07\01\00\c4\07\01\00\00\00\00\00\f1\00\00\00\1e\00\00\00Read: no parse as Either () ()\00\009\00\00\00\07\00\00\00Left ()\00\03\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00A\00\00\00\08\00\00\00Right ()\03\00\00\00\01\00\00\00\00\00\00\00\00\00\00\00\02\00\00\00\00\00\00\00\00\08\01\00\00\00\00\00\10\08\01\00\00\00\00\00 \08\01\00\00\00\00\000\08\01\00\00\00\00\00)\00\00\00\05\00\00\00Left \00\00\00\01\00\00\00")
  (export "init" (func $init))
  (export "step" (func $step))
  (export "setState" (func $setState))
@@ -89,35 +93,23 @@
   (i32.store
    (i32.const 1984)
    (call $rtEncode
-    (call $rtShow
-     (if (result i64)
-      (local.get $0)
-      (then
-       (i64.const 67688)
-      )
-      (else
-       (i32.store
-        (local.tee $0
-         (call $rtAlloc
-          (i32.const 16)
-         )
-        )
-        (i32.const 3)
-       )
-       (i32.store offset=4
-        (local.get $0)
-        (i32.const 0)
-       )
-       (i64.store offset=8
-        (local.get $0)
-        (local.get $3)
-       )
-       (i64.extend_i32_u
-        (local.get $0)
-       )
-      )
+    (if (result i64)
+     (local.get $0)
+     (then
+      (i64.const 67616)
      )
-     (i32.const 67708)
+     (else
+      (call $rtShowStart)
+      (call $rtShowText
+       (i32.const 67688)
+      )
+      (call $rtShowNext
+       (local.get $3)
+       (i32.const 67704)
+       (i32.const 1)
+      )
+      (call $rtShowFinish)
+     )
     )
     (i32.const 67520)
    )
@@ -138,7 +130,7 @@
  )
  (func $init
   (call $rtInit
-   (i32.const 67728)
+   (i32.const 67712)
   )
   (global.set $state
    (i64.const 0)
