@@ -1,11 +1,13 @@
 // The heap: a bump allocator, item rollback, and a copying collector run between items.
 //
-//   itemBegin()              mark = heapTop
+//   itemBegin()              mark = heapTop (rtBegin marks before reserving a large input)
 //   alloc(24) ... alloc(32)  bump allocation, never freed during an item
 //   itemAbort()              heapTop = mark: everything the failed item allocated is gone
 //   commit(root, isPtr)      between items: heapTop = mark when the state did not change (the item
 //                            made only garbage); else copy what `root` reaches when the heap has
 //                            grown by GROWTH_FACTOR x the live size (Cheney, so O(live), amortised O(1))
+//   adopt(root, isPtr)       after a state hand-over: the decoded state stays where it is (layout.ts
+//                            builds maps in the order a collection would), garbage and all
 //
 // Every heap object starts with an 8-byte header (h0, h1) that says how big it is and which of
 // its words are pointers, so the collector needs no type information (object kinds below).
