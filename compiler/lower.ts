@@ -1,11 +1,17 @@
 // Lowering: a typed term => one Wasm module (the AssemblyScript runtime plus a generated step).
 //
 //   Compose(Incr, Get)  at  Int; () -> Int
-//     =>  (func $step (param $in i32) (param $inLength i32) (param $fuel i64) (result i32)
+//     =>  (func $step (param $in i32) (param $inLength i32) (result i32)
+//           (call $rtItemBegin)
 //           (local.set $s (global.get $state))
-//           (local.set $out (i64.add (local.get $s) (i64.const 1)))
+//           (i32.store (i32.const <io>)                       ;; the output's address
+//             (call $rtEncode (i64.add (local.get $s) (i64.const 1)) (i32.const <&Int>)))
+//           (i32.store (i32.const <io + 4>) (call $rtEncodedLength))   ;; and its length
 //           (global.set $state (call $rtCommit (local.get $s) (i32.const 0)))
-//           (call $rtEncode (local.get $out) (i32.const <&Int>)))
+//           (i32.load (i32.const <io + 4>)))
+//
+// The fuel budget is the `budget` global (setFuel, once per machine); the step counts it down in
+// a local.
 //
 // How values are held at compile time (`Sym`): a Pair built by Fanout, an Either built by InLeft,
 // a record built by Record stay *symbolic*: their components live in locals and nothing is
