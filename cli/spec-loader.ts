@@ -4,6 +4,7 @@
 //   loadPipeline('examples/counter/pipeline.json')  => PipelineSpec
 //   loadPipeline('my-service.ts')                   => the module's `pipeline` (or default) export
 //   examplePipeline('counter')                      => the seed's counter v1, stage "counter"
+//   examplePipeline('kv')                           => the key-value store v1, parse >>> store >>> render
 //   examplePipeline('files')                        => the file service v1, parse >>> fs >>> render (a session pipeline)
 
 import { readFile, stat } from 'node:fs/promises';
@@ -16,7 +17,7 @@ export class SpecLoadError extends Error {
   override name = 'SpecLoadError';
 }
 
-export const EXAMPLES = ['counter', 'files'] as const;
+export const EXAMPLES = ['counter', 'kv', 'files'] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 
 export async function examplePipeline(name: string): Promise<PipelineSpec> {
@@ -24,6 +25,10 @@ export async function examplePipeline(name: string): Promise<PipelineSpec> {
     case 'counter': {
       const { counterV1Pipeline } = await import('../examples/counter/v1.ts');
       return counterV1Pipeline.spec;
+    }
+    case 'kv': {
+      const { kvV1 } = await import('../examples/kv/v1.ts');
+      return kvV1.spec;
     }
     case 'files': {
       const { filesV1 } = await import('../examples/files/v1.ts');

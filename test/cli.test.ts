@@ -75,6 +75,15 @@ describe('smwasm check', () => {
     expect(await smwasm('check', '--example', 'counter')).toMatchObject({ code: 0, stdout: 'counter: Int; String -> String\n' });
   }, 30_000);
 
+  it('knows the kv example, and names the examples when asked for one it does not know', async () => {
+    const kv = await smwasm('check', '--example', 'kv');
+    expect(kv.code).toBe(0);
+    expect(kv.stdout.split('\n').map((line) => line.split(':')[0])).toEqual(['parse', 'store', 'render', '']);
+    expect(kv.stdout).toContain('store: Map String String; ');
+    const unknown = await smwasm('check', '--example', 'nope');
+    expect(unknown).toMatchObject({ code: 1, stderr: 'smwasm: unknown example "nope"; the examples are: counter, kv, files\n' });
+  }, 30_000);
+
   it('infers the type of a single term', async () => {
     expect(await smwasm('check', '--term', 'ComposeU IncrU GetU', '--state-type', 'UTInt', '--input-type', 'UTUnit')).toMatchObject({
       code: 0,

@@ -17,7 +17,7 @@ import { buildBundle, MANIFEST_FILE, PREBUILT_FILE, writeBundle } from '../../co
 import { shortHash } from '../../compiler/content-hash.ts';
 import { parseUpgradeRequest, type UpgradeRequest } from '../../compiler/upgrade.ts';
 import type { Json } from '../../compiler/values.ts';
-import { examplePipeline, loadPipeline } from '../spec-loader.ts';
+import { EXAMPLES, examplePipeline, loadPipeline } from '../spec-loader.ts';
 
 interface BuildOptions {
   out: string;
@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .description('compile a pipeline spec into a bundle: manifest.json plus one .wasm per stage (and per upgraded machine and migration)')
     .argument('[spec]', 'a pipeline spec: .json, or a .ts/.js module exporting `pipeline`')
     .requiredOption('-o, --out <dir>', 'the directory to write the bundle to')
-    .option('--example <name>', 'a built-in example pipeline instead of a spec file (counter)')
+    .option('--example <name>', `a built-in example pipeline instead of a spec file (${EXAMPLES.join(', ')})`)
     .option('--upgrade <file>', 'also compile this upgrade of the pipeline (JSON form, or a .ts/.js module exporting it)')
     .option('--export <name>', 'with a module --upgrade: the export holding the request', 'upgrade')
     .action(async (specPath: string | undefined, opts: BuildOptions) => {

@@ -9,7 +9,7 @@ import { formatDiagnostic } from '../../compiler/diagnostics.ts';
 import { checkPipeline, formatPipelineErrors, stageSignature } from '../../compiler/pipeline.ts';
 import { typecheck } from '../../compiler/typecheck.ts';
 import { showType } from '../../compiler/types.ts';
-import { examplePipeline, loadPipeline } from '../spec-loader.ts';
+import { EXAMPLES, examplePipeline, loadPipeline } from '../spec-loader.ts';
 import { parseSyntax, readTerm, readType } from '../terms-input.ts';
 
 interface CheckOptions {
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .command('check')
     .description('typecheck a pipeline spec (file or --example) or a single --term, and print the types')
     .argument('[spec]', 'a pipeline spec: .json, or a .ts/.js module exporting `pipeline`')
-    .option('--example <name>', 'a built-in example pipeline (counter)')
+    .option('--example <name>', `a built-in example pipeline (${EXAMPLES.join(', ')})`)
     .option('--term <term>', 'a single term instead of a pipeline')
     .option('--state-type <type>', 'with --term: the state type')
     .option('--input-type <type>', 'with --term: the input type')

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { parseSyntaxName, specCodec } from '../../runtime/codec.ts';
 import { deployPipeline } from '../../runtime/pipeline.ts';
 import { runStreams } from '../../runtime/streams.ts';
-import { examplePipeline, loadPipeline } from '../spec-loader.ts';
+import { EXAMPLES, examplePipeline, loadPipeline } from '../spec-loader.ts';
 import { engineOption, ENGINE_HELP, numberOption } from './serve.ts';
 
 interface RunOptions {
@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .command('run')
     .description('run a pipeline over a file or stdin, one message per line, replies to a file or stdout')
     .argument('[spec]', 'a pipeline spec: .json, or a .ts/.js module exporting `pipeline`')
-    .option('--example <name>', 'a built-in example pipeline instead of a spec (counter, files)')
+    .option('--example <name>', `a built-in example pipeline instead of a spec (${EXAMPLES.join(', ')})`)
     .option('--input <file>', 'read messages from this file instead of stdin')
     .option('--output <file>', 'write replies to this file instead of stdout')
     .option('--syntax <syntax>', 'message syntax: json, seed, or lines (raw text lines, for String pipelines)', 'json')

@@ -20,7 +20,7 @@ import { parseSyntaxName } from '../../runtime/codec.ts';
 import { startService } from '../../runtime/service.ts';
 import type { StageEngine } from '../../runtime/stage-worker.ts';
 import { parseAutoRollback } from '../../runtime/upgrade-coordinator.ts';
-import { examplePipeline, loadPipeline } from '../spec-loader.ts';
+import { EXAMPLES, examplePipeline, loadPipeline } from '../spec-loader.ts';
 import { ADMIN_TOKEN_ENV, readAdminToken } from './upgrade.ts';
 
 export const ENGINE_HELP = 'wasm (compiled to WebAssembly) or interp (the reference interpreter)';
@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .command('serve')
     .description('serve a pipeline over TCP, one message per line (seed or JSON syntax)')
     .argument('[spec]', 'a pipeline spec: .json, or a .ts/.js module exporting `pipeline`')
-    .option('--example <name>', 'a built-in example pipeline instead of a spec (counter, files)')
+    .option('--example <name>', `a built-in example pipeline instead of a spec (${EXAMPLES.join(', ')})`)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '3000')
     .option('--syntax <syntax>', 'message syntax: json, seed, or lines (raw text lines, for String pipelines)', 'json')

@@ -10,3 +10,6 @@
 export * from './lines.ts';
 export * from './v1.ts';
 export * from './v2.ts';
+
+/** The pipeline `smwasm serve examples/kv/index.ts` deploys: v1 (`--example kv` is the same). */
+export { kvV1 as pipeline } from './v1.ts';
