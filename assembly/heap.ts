@@ -230,17 +230,22 @@ function scan(from: usize): void {
   }
 }
 
+/** The state `root` is not on the heap (an Int, a Bool, ()), so nothing there is live: the heap empties. Returns `root`. */
+@inline
+function emptyHeap(root: i64): i64 {
+  heapTop = heapStart;
+  spaceStart = heapStart;
+  liveBytes = 0;
+  committedRoot = root;
+  return root;
+}
+
 /** Copies everything `root` reaches into a fresh block and frees the rest. Returns the new root. */
 export function collect(root: i64, rootIsPointer: bool): i64 {
   collections++;
   const fromSize = heapTop - spaceStart;
   committedRoot = root;
-  if (!rootIsPointer || !isHeapPointer(<usize>root)) {
-    heapTop = heapStart;
-    spaceStart = heapStart;
-    liveBytes = 0;
-    return root;
-  }
+  if (!rootIsPointer || !isHeapPointer(<usize>root)) return emptyHeap(root);
   let to: usize;
   if (spaceStart - heapStart >= fromSize) to = heapStart;
   else to = align8(heapTop);
@@ -267,14 +272,7 @@ let committedRoot: i64 = 0;
  * memory. The output bytes stay where they are until the next allocation, after the host read them.
  */
 export function commit(root: i64, rootIsPointer: bool): i64 {
-  if (!rootIsPointer || !isHeapPointer(<usize>root)) {
-    // Nothing on the heap is live.
-    heapTop = heapStart;
-    spaceStart = heapStart;
-    liveBytes = 0;
-    committedRoot = root;
-    return root;
-  }
+  if (!rootIsPointer || !isHeapPointer(<usize>root)) return emptyHeap(root);
   if (root == committedRoot) {
     heapTop = itemMark;
     return root;
@@ -294,13 +292,8 @@ export function commit(root: i64, rootIsPointer: bool): i64 {
  */
 export function adopt(root: i64, rootIsPointer: bool): i64 {
   if (itemMark - spaceStart > MIN_COLLECT_BYTES) return collect(root, rootIsPointer);
+  if (!rootIsPointer || !isHeapPointer(<usize>root)) return emptyHeap(root);
   committedRoot = root;
-  if (!rootIsPointer || !isHeapPointer(<usize>root)) {
-    heapTop = heapStart;
-    spaceStart = heapStart;
-    liveBytes = 0;
-    return root;
-  }
   // Everything in use counts as live until a collection measures it.
   liveBytes = heapTop - spaceStart;
   return root;
