@@ -10,7 +10,6 @@
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -56,57 +55,7 @@ import { deployPipeline } from '../runtime/pipeline.ts';
 import { type Service, startService } from '../runtime/service.ts';
 import { runStreams } from '../runtime/streams.ts';
 import { startTcpServer, type TcpServer } from '../runtime/tcp.ts';
-
-/** A client that collects reply lines and reads them in order. */
-class Client {
-  readonly lines: string[] = [];
-  private read = 0;
-  private text = '';
-  private wake: (() => void) | null = null;
-  readonly closed: Promise<void>;
-  constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.text += chunk;
-      let nl: number;
-      while ((nl = this.text.indexOf('\n')) >= 0) {
-        this.lines.push(this.text.slice(0, nl));
-        this.text = this.text.slice(nl + 1);
-      }
-      this.wake?.();
-    });
-    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
-  }
-  static open(port: number): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new Client(s)));
-      s.once('error', reject);
-    });
-  }
-  /** The next reply line not read yet. */
-  async next(timeoutMs = 20_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lines.length <= this.read) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for reply ${this.read + 1}; got ${JSON.stringify(this.lines)}`);
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, 50);
-      });
-      this.wake = null;
-    }
-    return this.lines[this.read++];
-  }
-  /** Sends one line and reads its reply. */
-  async ask(line: string): Promise<string> {
-    this.socket.write(line + '\n');
-    return this.next();
-  }
-  /** Ends the sending side and waits until the server has closed the connection (after its last reply). */
-  async leave(): Promise<void> {
-    this.socket.end();
-    await this.closed;
-  }
-}
+import { LineClient } from './line-client.ts';
 
 // ---------------------------------------------------------------------------
 // The greeter: a session machine whose state is the set of live connection ids.
@@ -233,9 +182,9 @@ describe('the files example over TCP in the lines syntax', () => {
   const fsStateBytes = async () => (await service.coordinator.status()).stages.find((s) => s.name === 'fs')!.stateBytes!;
 
   it('two clients have their own working directories, interleaved', async () => {
-    const one = await Client.open(service.port);
-    const two = await Client.open(service.port);
-    const transcript: Array<[Client, string, string]> = [
+    const one = await LineClient.open(service.port);
+    const two = await LineClient.open(service.port);
+    const transcript: Array<[LineClient, string, string]> = [
       [one, 'mkdir a', 'OK'],
       [two, 'mkdir b', 'OK'],
       [one, 'cd a', 'OK'],
@@ -262,10 +211,10 @@ describe('the files example over TCP in the lines syntax', () => {
   });
 
   it('a client that leaves has its session dropped from the state', async () => {
-    const stays = await Client.open(service.port);
+    const stays = await LineClient.open(service.port);
     expect(await stays.ask('mkdir leave')).toBe('OK');
     const before = await fsStateBytes();
-    const leaves = await Client.open(service.port);
+    const leaves = await LineClient.open(service.port);
     expect(await leaves.ask('cd leave')).toBe('OK');
     // One more entry in `sessions`: the id (8 bytes) and {cwd = "/leave"} (a u32 length and 6 bytes).
     const session = encodeValue(SessionV1.type, { cwd: '/leave' });
@@ -279,7 +228,7 @@ describe('the files example over TCP in the lines syntax', () => {
   });
 
   it('raw lines: CRLF endings, a blank line is an empty command, invalid UTF-8 is refused, text is kept verbatim', async () => {
-    const c = await Client.open(service.port);
+    const c = await LineClient.open(service.port);
     expect(await c.ask('pwd\r')).toBe('OK /');
     expect(await c.ask('')).toBe('ERROR unknown command ""');
     c.socket.write(Buffer.from([0x70, 0x75, 0x74, 0x20, 0xff, 0x0a]));
@@ -301,8 +250,8 @@ describe('a live upgrade of files v1 => v2 under connected clients', () => {
   });
 
   it('keeps every working directory, and the new commands work on the same connections', async () => {
-    const one = await Client.open(service.port);
-    const two = await Client.open(service.port);
+    const one = await LineClient.open(service.port);
+    const two = await LineClient.open(service.port);
     for (const line of ['mkdir up', 'cd up', 'mkdir one', 'mkdir two', 'cd one', 'put f text']) expect(await one.ask(line), line).toBe('OK');
     expect(await two.ask('cd /up/two')).toBe('OK');
     expect(await two.ask('rm f')).toBe('ERROR unknown command "rm"');
@@ -323,7 +272,7 @@ describe('a live upgrade of files v1 => v2 under connected clients', () => {
     expect(await one.ask('rm f')).toBe('OK');
     expect(await one.ask('get f')).toBe('ERROR no such file: f');
     // A client arriving after the upgrade gets a v2 session.
-    const three = await Client.open(service.port);
+    const three = await LineClient.open(service.port);
     expect(await three.ask('cd up')).toBe('OK');
     expect(await three.ask('cd -')).toBe('OK');
     expect(await three.ask('pwd')).toBe('OK /');
@@ -334,7 +283,7 @@ describe('a live upgrade of files v1 => v2 under connected clients', () => {
 describe('the greeter: greetings, silence, errors, ids', () => {
   it('a Reply to Connect is a greeting, Silent writes nothing, an item error answers, the answer to Disconnect is dropped', async () => {
     const server = await greeterServer('lines');
-    const c = await Client.open(server.port);
+    const c = await LineClient.open(server.port);
     const id = greetingId(await c.next());
     c.socket.write('quiet\nid\nfail\nquiet\nsome text\n');
     expect(await c.next()).toBe(String(id));
@@ -351,7 +300,7 @@ describe('the greeter: greetings, silence, errors, ids', () => {
       ['seed', (s: string) => `Item ${JSON.stringify(s)}`, (s: string) => `Item ${JSON.stringify(s)}`, 'Error "asked to fail"'],
     ] as const) {
       const server = await greeterServer(syntax);
-      const c = await Client.open(server.port);
+      const c = await LineClient.open(server.port);
       const greeting = await c.next();
       const id = greetingId((syntax === 'json' ? JSON.parse(greeting).Item : JSON.parse(greeting.slice('Item '.length))) as string);
       expect(greeting).toBe(wrap(`hello ${id}`));
@@ -366,16 +315,16 @@ describe('the greeter: greetings, silence, errors, ids', () => {
 
   it('a client that leaves is removed from the state', async () => {
     const server = await greeterServer('lines');
-    const a = await Client.open(server.port);
+    const a = await LineClient.open(server.port);
     greetingId(await a.next());
     expect(await a.ask('who')).toBe('1');
-    const b = await Client.open(server.port);
+    const b = await LineClient.open(server.port);
     greetingId(await b.next());
     expect(await a.ask('who')).toBe('2');
     await b.leave();
     expect(await a.ask('who')).toBe('1');
     // A reset connection too.
-    const c = await Client.open(server.port);
+    const c = await LineClient.open(server.port);
     greetingId(await c.next());
     expect(await a.ask('who')).toBe('2');
     c.socket.resetAndDestroy();
@@ -395,7 +344,7 @@ describe('the greeter: greetings, silence, errors, ids', () => {
       const server = await greeterServer('lines');
       const ids: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const c = await Client.open(server.port);
+        const c = await LineClient.open(server.port);
         ids.push(greetingId(await c.next()));
         expect(await c.ask('id')).toBe(String(ids[i]));
         await c.leave();
@@ -412,16 +361,16 @@ describe('the greeter: greetings, silence, errors, ids', () => {
   it('Connect first and Disconnect last under backpressure: 40 clients pipelining through small rings', async () => {
     const server = await greeterServer('lines', 4096);
     const perClient = 150;
-    const pour = (c: Client, k: number) => {
+    const pour = (c: LineClient, k: number) => {
       let text = '';
       for (let i = 0; i < perClient; i++) text += `client ${k} line ${i} ${'x'.repeat(40)}\n`;
       c.socket.end(text);
     };
     // Half the clients fill ring 0; the other half connect while it is full, so their Connects wait in line.
-    const clients = await Promise.all(Array.from({ length: 20 }, () => Client.open(server.port)));
+    const clients = await Promise.all(Array.from({ length: 20 }, () => LineClient.open(server.port)));
     clients.forEach(pour);
     for (let k = 20; k < 40; k++) {
-      const c = await Client.open(server.port);
+      const c = await LineClient.open(server.port);
       clients.push(c);
       pour(c, k);
     }
@@ -432,7 +381,7 @@ describe('the greeter: greetings, silence, errors, ids', () => {
       c.lines.slice(1).forEach((line, i) => expect(line).toBe(`client ${k} line ${i} ${'x'.repeat(40)}`));
     });
     // Every session ended: only the asking client's is live.
-    const last = await Client.open(server.port);
+    const last = await LineClient.open(server.port);
     greetingId(await last.next());
     expect(await last.ask('who')).toBe('1');
     await last.leave();
@@ -446,7 +395,7 @@ describe('the greeter: greetings, silence, errors, ids', () => {
   it('a clean shutdown delivers a Disconnect for every open connection before the pipeline stops', async () => {
     const pipeline = await deployPipeline(greeter, { engine: 'wasm' });
     const server = await startTcpServer(pipeline, lineCodec('lines', pipeline.input, pipeline.output), { host: '127.0.0.1', port: 0 });
-    const clients = await Promise.all(Array.from({ length: 3 }, () => Client.open(server.port)));
+    const clients = await Promise.all(Array.from({ length: 3 }, () => LineClient.open(server.port)));
     for (const c of clients) greetingId(await c.next());
     expect(await clients[0].ask('who')).toBe('3');
     await server.shutdown();

@@ -4,7 +4,6 @@
 // malformed line answered on its own connection only, and a clean shutdown
 // that answers what was already read.
 
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machine, pipe, ty } from '../compiler/edsl.ts';
 import { sm } from '../compiler/pipeline.ts';
@@ -13,46 +12,7 @@ import { lineCodec } from '../runtime/codec.ts';
 import { deployPipeline } from '../runtime/pipeline.ts';
 import { prng } from '../runtime/ring-exercise.ts';
 import { startTcpServer, type TcpServer } from '../runtime/tcp.ts';
-
-/** A client that collects reply lines. */
-class LineClient {
-  readonly lines: string[] = [];
-  private text = '';
-  private waiters: Array<() => void> = [];
-  readonly closed: Promise<void>;
-  constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.text += chunk;
-      let nl: number;
-      while ((nl = this.text.indexOf('\n')) >= 0) {
-        this.lines.push(this.text.slice(0, nl));
-        this.text = this.text.slice(nl + 1);
-      }
-      for (const w of this.waiters) w();
-    });
-    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
-  }
-  static open(port: number): Promise<LineClient> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new LineClient(s)));
-      s.once('error', reject);
-    });
-  }
-  /** Resolves with the first n lines once they have arrived. */
-  async take(n: number, timeoutMs = 20_000): Promise<string[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lines.length < n) {
-      if (Date.now() > deadline) throw new Error(`timed out with ${this.lines.length} of ${n} lines: ${JSON.stringify(this.lines.slice(-3))}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-      this.waiters = [];
-    }
-    return this.lines.slice(0, n);
-  }
-}
+import { LineClient } from './line-client.ts';
 
 describe('the counter over TCP in seed syntax', () => {
   let server: TcpServer;
