@@ -26,8 +26,15 @@ export type ItemErrorCode =
 
 export type StepResult = { readonly ok: true; readonly output: Value } | { readonly ok: false; readonly error: ItemError };
 
-/** Steps of fuel each item may use unless configured: one step per Unleft iteration and per list element a ListMap/Fold visits. */
+/** Steps of fuel each item may use unless configured: one step per Unleft iteration and per list element a ListMap/Fold visits (and SIZE_STEP below). */
 export const DEFAULT_FUEL = 1_000_000;
+
+/**
+ * Fuel also pays for size: Concat and Append take one step per SIZE_STEP code points or elements
+ * of their operands, and Show one per SIZE_STEP characters it writes (rounded down, so short values
+ * are free). Without it a loop that doubles a string would exhaust memory long before its fuel.
+ */
+export const SIZE_STEP = 64;
 
 export interface MachineSpec {
   readonly typed: Typed;

@@ -26,7 +26,7 @@
 // Unleft loops, ListMap and Fold are loops, never recursion.
 
 import type { Engine, ItemError, ItemErrorCode, Machine, MachineSpec, StepResult } from './engine.ts';
-import { DEFAULT_FUEL } from './engine.ts';
+import { DEFAULT_FUEL, SIZE_STEP } from './engine.ts';
 import { ByteReader, ByteWriter, decodeFrom, decodeValue, encodeInto, LayoutError } from './layout.ts';
 import { readValue, showValue } from './seed-syntax.ts';
 import type { Term, TermOf } from './terms.ts';
@@ -67,6 +67,14 @@ const DIVIDE_BY_ZERO = failure('DIVIDE_BY_ZERO', 'division by zero');
 
 function outOfFuel(ctx: Context): never {
   throw failure('OUT_OF_FUEL', `out of fuel after ${ctx.budget} steps`);
+}
+
+/** Fuel for size: one step per SIZE_STEP units (code points, elements, characters), rounded down. */
+function chargeSize(ctx: Context, units: number): void {
+  const steps = Math.floor(units / SIZE_STEP);
+  if (steps === 0) return;
+  if (ctx.fuel < steps) outOfFuel(ctx);
+  ctx.fuel -= steps;
 }
 
 /** A compiled term. Must not mutate its input (values are shared). */
@@ -386,7 +394,11 @@ function build(node: Typed, subs: readonly Fn[]): Fn {
       return buildRead(t.type);
     case 'Show': {
       const type = t.type;
-      return (x) => showValue(type, x);
+      return (x, ctx) => {
+        const text = showValue(type, x); // ASCII only: its length is its code points
+        chargeSize(ctx, text.length);
+        return text;
+      };
     }
     case 'Eq': {
       const eq = equalityOf(operandType(node));
@@ -432,7 +444,13 @@ function build(node: Typed, subs: readonly Fn[]): Fn {
     case 'Or':
       return (x) => ((x as PairValue)[0] as boolean) || ((x as PairValue)[1] as boolean);
     case 'Concat':
-      return (x) => ((x as PairValue)[0] as string) + ((x as PairValue)[1] as string);
+      return (x, ctx) => {
+        const a = (x as PairValue)[0] as string;
+        const b = (x as PairValue)[1] as string;
+        // A string has at most as many code points as UTF-16 units: below SIZE_STEP units it is free.
+        if (a.length + b.length >= SIZE_STEP) chargeSize(ctx, codePointLength(a) + codePointLength(b));
+        return a + b;
+      };
     case 'StrLength':
       return (x) => BigInt(codePointLength(x as string));
     case 'Slice':
@@ -482,9 +500,12 @@ function build(node: Typed, subs: readonly Fn[]): Fn {
     case 'ListLength':
       return (x) => BigInt((x as ListValue).length);
     case 'Append':
-      return (x) => {
+      return (x, ctx) => {
         const p = x as PairValue;
-        return (p[0] as Value[]).concat(p[1] as Value[]);
+        const a = p[0] as Value[];
+        const b = p[1] as Value[];
+        chargeSize(ctx, a.length + b.length);
+        return a.concat(b);
       };
     case 'Reverse':
       return (x) => (x as ListValue).slice().reverse();

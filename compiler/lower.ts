@@ -35,6 +35,7 @@ import type { Typed } from './typecheck.ts';
 import { type Term, type TermOf, termSize } from './terms.ts';
 import { Str, type Type, showType, typeToJson, unreachableKind } from './types.ts';
 import { INT_MAX, INT_MIN, PMap, type ListValue, type PairValue, type RecordValue, type TaggedValue, type Value } from './values.ts';
+import { SIZE_STEP } from './engine.ts';
 import { LAYOUT_VERSION } from './layout.ts';
 import { showValue, showValueArg } from './seed-syntax.ts';
 import { link, parseRuntime, type LinkableRuntime, type ValType } from './wasm-link.ts';
@@ -749,12 +750,12 @@ class StepBuilder {
     return this.locals.length - 1;
   }
   /** Evaluates `e` (an i64) now, into a fresh local. */
-  private bind(e: ExpressionRef): Sym {
+  private bind(e: ExpressionRef): Sym & { k: 'val' } {
     const l = this.newLocal(i64);
     this.emit(this.m.local.set(l, e));
     return this.local(l);
   }
-  private local(l: number): Sym {
+  private local(l: number): Sym & { k: 'val' } {
     return { k: 'val', e: () => this.m.local.get(l, i64), local: l };
   }
   private constant(c: bigint): Sym {
@@ -778,6 +779,20 @@ class StepBuilder {
   private raise(code: number, message: number): void {
     this.emit(this.m.call(this.rt.rtRaise, [this.m.i32.const(code), this.m.i32.const(message)], none));
     this.emit(this.m.unreachable());
+  }
+  /** Fuel for size (SIZE_STEP in engine.ts): `units` (an i64) rounded down to steps, raising OUT_OF_FUEL when fewer are left. */
+  private fuelCharge(units: ExpressionRef): void {
+    const m = this.m;
+    const steps = this.newLocal(i64);
+    this.emit(m.local.set(steps, m.i64.shr_u(units, m.i64.const(BigInt(Math.log2(SIZE_STEP))))));
+    this.emit(m.if(m.i64.lt_u(m.local.get(FUEL, i64), m.local.get(steps, i64)), this.block(() => this.raise(ERROR_CODES.OUT_OF_FUEL, 0))));
+    this.emit(m.local.set(FUEL, m.i64.sub(m.local.get(FUEL, i64), m.local.get(steps, i64))));
+  }
+  /** The count at +4 of a string (code points) or a non-empty list (elements), as an i64; 0 for the empty list. `word` gives a fresh expression per call. */
+  private countOf(word: () => ExpressionRef, t: Type): ExpressionRef {
+    const m = this.m;
+    const count = m.i64.extend_u(m.i32.load(4, 4, this.ptr(word())));
+    return t.kind === 'String' ? count : m.select(m.i64.ne(word(), m.i64.const(0n)), count, m.i64.const(0n));
   }
   private fuelStep(): void {
     const m = this.m;
@@ -1294,8 +1309,17 @@ class StepBuilder {
         if (table !== null) return this.callWord('rtReadKnown', [...args, m.i32.const(table)]);
         return this.callWord('rtRead', args);
       }
-      case 'Show':
-        return this.show(x, term.type);
+      case 'Show': {
+        const known = this.staticValue(x, term.type);
+        if (known !== undefined) {
+          const shown = showValue(term.type, known); // ASCII only: its length is its code points
+          if (shown.length >= SIZE_STEP) this.fuelCharge(m.i64.const(BigInt(shown.length)));
+          return this.constant(BigInt(this.data.string(shown)));
+        }
+        const text = this.bind(this.word(this.show(x, term.type), Str));
+        this.fuelCharge(this.countOf(text.e, Str));
+        return text;
+      }
       case 'Eq': {
         const equal = this.equality(x, inT);
         if (typeof equal === 'boolean') return { k: 'inj', tag: equal ? 0 : 1, payload: UNIT };
@@ -1330,7 +1354,9 @@ class StepBuilder {
         return this.intOp2(x, inT, (a, b) => m.i64.or(a, b), (a, b) => a | b);
       case 'Concat': {
         const [a, b] = this.pairOf(x, inT);
-        return this.callWord('rtConcat', [this.word(a, this.fstType(inT)), this.word(b, this.sndType(inT))]);
+        const [wa, wb] = [this.bind(this.word(a, Str)), this.bind(this.word(b, Str))];
+        this.fuelCharge(m.i64.add(this.countOf(wa.e, Str), this.countOf(wb.e, Str)));
+        return this.callWord('rtConcat', [wa.e(), wb.e()]);
       }
       case 'StrLength': {
         const s = this.atomic(x as Sym & { k: 'val' });
@@ -1388,7 +1414,10 @@ class StepBuilder {
       }
       case 'Append': {
         const [a, b] = this.pairOf(x, inT);
-        return this.callWord('rtAppend', [this.word(a, this.fstType(inT)), this.word(b, this.sndType(inT))]);
+        const [ta, tb] = [this.fstType(inT), this.sndType(inT)];
+        const [wa, wb] = [this.bind(this.word(a, ta)), this.bind(this.word(b, tb))];
+        this.fuelCharge(m.i64.add(this.countOf(wa.e, ta), this.countOf(wb.e, tb)));
+        return this.callWord('rtAppend', [wa.e(), wb.e()]);
       }
       case 'Reverse':
         return this.callWord('rtReverse', [this.word(x, inT)]);

@@ -456,6 +456,35 @@ ok(
 err('Fuel is one budget per item: 9 steps are not enough', listMap(sumLoop), LI, [2n, 2n], 'OUT_OF_FUEL', 'out of fuel after 9 steps', { fuel: 9 });
 
 // ---------------------------------------------------------------------------
+// Fuel for size: Concat and Append pay a step per 64 code points or elements of their operands,
+// Show a step per 64 characters it writes, rounded down (SIZE_STEP in compiler/engine.ts).
+
+const concat = mk('Concat', {});
+const a32 = 'a'.repeat(32);
+ok('Concat: 63 code points are free', concat, pair(Str, Str), [a32, 'b'.repeat(31)], a32 + 'b'.repeat(31), { fuel: 0 });
+err('Concat: 64 code points cost a step', concat, pair(Str, Str), [a32, a32], 'OUT_OF_FUEL', 'out of fuel after 0 steps', { fuel: 0 });
+ok('Concat: 64 code points with one step', concat, pair(Str, Str), [a32, a32], a32 + a32, { fuel: 1 });
+ok('Concat: 127 code points take one step', concat, pair(Str, Str), [a32 + a32, 'c'.repeat(63)], a32 + a32 + 'c'.repeat(63), { fuel: 1 });
+// 32 astral code points are 64 UTF-16 units but 32 code points: with 31 more, still free.
+ok('Concat: counted in code points, not UTF-16 units', concat, pair(Str, Str), ['😀'.repeat(32), 'b'.repeat(31)], '😀'.repeat(32) + 'b'.repeat(31), { fuel: 0 });
+const twenty = Array.from({ length: 20 }, (_, i) => BigInt(i));
+const fortyFour = Array.from({ length: 44 }, (_, i) => BigInt(i));
+err('Append: 64 elements cost a step', mk('Append', {}), pair(LI, LI), [twenty, fortyFour], 'OUT_OF_FUEL', 'out of fuel after 0 steps', { fuel: 0 });
+ok('Append: 63 elements are free', mk('Append', {}), pair(LI, LI), [twenty, fortyFour.slice(1)], [...twenty, ...fortyFour.slice(1)], { fuel: 0 });
+// Show of 62 'x' writes 64 characters (with its quotes), of 61 'x' 63.
+err('Show: 64 characters written cost a step', show(Str), Str, 'x'.repeat(62), 'OUT_OF_FUEL', 'out of fuel after 0 steps', { fuel: 0 });
+ok('Show: 63 characters written are free', show(Str), Str, 'x'.repeat(61), `"${'x'.repeat(61)}"`, { fuel: 0 });
+ok('Show: escapes count as written (16 × \\955 and quotes = 66 characters)', show(Str), Str, 'λ'.repeat(16), `"${'\\955'.repeat(16)}"`, { fuel: 1 });
+err('Show: escapes count as written, one step short', show(Str), Str, 'λ'.repeat(16), 'OUT_OF_FUEL', 'out of fuel after 0 steps', { fuel: 0 });
+// A fold that doubles its string 40 times would need 2^41 code points; it runs out of fuel
+// (doubling n code points costs n/32 steps) long before it runs out of memory.
+const doubling = fold(pipe(fst, fanout(id, id), concat));
+err('Fuel for size: a fold that doubles a string runs out of fuel, not memory', doubling, pair(Str, list(UnitT)), ['ab', Array.from({ length: 40 }, () => null)], 'OUT_OF_FUEL', 'out of fuel after 10000 steps', { fuel: 10_000 });
+// Over 10 elements: 10 fold steps, and doublings to 64, 128, …, 2048 code points cost 1 + 2 + … + 32 = 63.
+ok('Fuel for size: the same fold over 10 elements takes 73 steps', doubling, pair(Str, list(UnitT)), ['ab', Array.from({ length: 10 }, () => null)], 'ab'.repeat(1024), { fuel: 73 });
+err('Fuel for size: over 10 elements, one step short', doubling, pair(Str, list(UnitT)), ['ab', Array.from({ length: 10 }, () => null)], 'OUT_OF_FUEL', 'out of fuel after 72 steps', { fuel: 72 });
+
+// ---------------------------------------------------------------------------
 // Maps
 
 const MIS = mapT(IntT, Str);

@@ -5,13 +5,13 @@
  (type $1 (func))
  (type $2 (func (param i64 i32) (result i64)))
  (type $3 (func (param i32)))
- (type $4 (func (param i32 i32 i32) (result i64)))
- (type $5 (func (param i64 i32 i32 i32) (result i64)))
- (type $6 (func (param i64 i32 i32)))
- (type $7 (func (result i64)))
- (type $8 (func (param i64 i32) (result i32)))
- (type $9 (func (param i32 i32) (result i32)))
- (type $10 (func (param i32 i32)))
+ (type $4 (func (param i32 i32)))
+ (type $5 (func (param i32 i32 i32) (result i64)))
+ (type $6 (func (param i64 i32 i32 i32) (result i64)))
+ (type $7 (func (param i64 i32 i32)))
+ (type $8 (func (result i64)))
+ (type $9 (func (param i64 i32) (result i32)))
+ (type $10 (func (param i32 i32) (result i32)))
  (type $11 (func (param i64)))
  (type $12 (func (param i32) (result i32)))
  (import "env" "memory" (memory $memory 1))
@@ -22,6 +22,7 @@
  (import "rt" "rtShowText" (func $rtShowText (param i32)))
  (import "rt" "rtShowNext" (func $rtShowNext (param i64 i32 i32)))
  (import "rt" "rtShowFinish" (func $rtShowFinish (result i64)))
+ (import "rt" "rtRaise" (func $rtRaise (param i32 i32)))
  (import "rt" "rtEncode" (func $rtEncode (param i64 i32) (result i32)))
  (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtCommit" (func $rtCommit (param i64 i32) (result i64)))
@@ -55,7 +56,12 @@
  (func $step (param $0 i32) (param $1 i32) (result i32)
   (local $2 i64)
   (local $3 i64)
+  (local $4 i64)
+  (local $5 i64)
   (call $rtItemBegin)
+  (local.set $4
+   (global.get $budget)
+  )
   (local.set $2
    (global.get $state)
   )
@@ -90,27 +96,51 @@
     )
    )
   )
+  (if
+   (i64.gt_u
+    (local.tee $5
+     (i64.shr_u
+      (i64.load32_s offset=4
+       (i32.wrap_i64
+        (local.tee $3
+         (if (result i64)
+          (local.get $0)
+          (then
+           (i64.const 67616)
+          )
+          (else
+           (call $rtShowStart)
+           (call $rtShowText
+            (i32.const 67688)
+           )
+           (call $rtShowNext
+            (local.get $3)
+            (i32.const 67704)
+            (i32.const 1)
+           )
+           (call $rtShowFinish)
+          )
+         )
+        )
+       )
+      )
+      (i64.const 6)
+     )
+    )
+    (local.get $4)
+   )
+   (then
+    (call $rtRaise
+     (i32.const 3)
+     (i32.const 0)
+    )
+    (unreachable)
+   )
+  )
   (i32.store
    (i32.const 1984)
    (call $rtEncode
-    (if (result i64)
-     (local.get $0)
-     (then
-      (i64.const 67616)
-     )
-     (else
-      (call $rtShowStart)
-      (call $rtShowText
-       (i32.const 67688)
-      )
-      (call $rtShowNext
-       (local.get $3)
-       (i32.const 67704)
-       (i32.const 1)
-      )
-      (call $rtShowFinish)
-     )
-    )
+    (local.get $3)
     (i32.const 67520)
    )
   )

@@ -4,17 +4,18 @@
  (type $0 (func (result i32)))
  (type $1 (func))
  (type $2 (func (param i64 i32) (result i64)))
- (type $3 (func (param i32 i32 i32) (result i64)))
- (type $4 (func (param i64 i32) (result i32)))
- (type $5 (func (param i32 i32) (result i32)))
- (type $6 (func (param i32)))
- (type $7 (func (param i32 i32)))
+ (type $3 (func (param i32 i32)))
+ (type $4 (func (param i32 i32 i32) (result i64)))
+ (type $5 (func (param i64 i32) (result i32)))
+ (type $6 (func (param i32 i32) (result i32)))
+ (type $7 (func (param i32)))
  (type $8 (func (param i64)))
  (type $9 (func (param i32) (result i32)))
  (import "env" "memory" (memory $memory 1))
  (import "rt" "rtItemBegin" (func $rtItemBegin))
  (import "rt" "rtDecode" (func $rtDecode (param i32 i32 i32) (result i64)))
  (import "rt" "rtShow" (func $rtShow (param i64 i32) (result i64)))
+ (import "rt" "rtRaise" (func $rtRaise (param i32 i32)))
  (import "rt" "rtEncode" (func $rtEncode (param i64 i32) (result i32)))
  (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
  (import "rt" "rtCommit" (func $rtCommit (param i64 i32) (result i64)))
@@ -48,29 +49,56 @@
  (func $step (param $0 i32) (param $1 i32) (result i32)
   (local $2 i64)
   (local $3 i64)
+  (local $4 i64)
+  (local $5 i64)
   (call $rtItemBegin)
-  (local.set $2
+  (local.set $3
+   (global.get $budget)
+  )
+  (local.set $4
    (global.get $state)
   )
-  (drop
-   (call $rtShow
-    (local.tee $3
+  (local.set $5
+   (i64.add
+    (local.tee $2
      (call $rtDecode
       (local.get $0)
       (local.get $1)
       (i32.const 67520)
      )
     )
-    (i32.const 67520)
+    (i64.const 1)
+   )
+  )
+  (if
+   (i64.gt_u
+    (local.tee $2
+     (i64.shr_u
+      (i64.load32_s offset=4
+       (i32.wrap_i64
+        (call $rtShow
+         (local.get $2)
+         (i32.const 67520)
+        )
+       )
+      )
+      (i64.const 6)
+     )
+    )
+    (local.get $3)
+   )
+   (then
+    (call $rtRaise
+     (i32.const 3)
+     (i32.const 0)
+    )
+    (unreachable)
    )
   )
   (i32.store
    (i32.const 1984)
    (call $rtEncode
-    (i64.add
-     (local.get $3)
-     (i64.const 1)
-    )
+    (local.get $5)
     (i32.const 67520)
    )
   )
@@ -80,7 +108,7 @@
   )
   (global.set $state
    (call $rtCommit
-    (local.get $2)
+    (local.get $4)
     (i32.const 0)
    )
   )
