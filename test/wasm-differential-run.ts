@@ -9,6 +9,9 @@
 // extended texts and garbage). Fuel comes from the generator (a third of the cases get 0-40 steps,
 // so OUT_OF_FUEL is common); constants and inputs favour the ends of the Int range.
 //
+// A further 200 machines per file are drawn from the ops that grow values (Fold, Concat, Append,
+// Show, …), where fuel pays for size: they must agree too, and the heap must stay under 1 GB.
+//
 // The 1,000 terms of a run are split over four test files (wasm-differential-1..4.test.ts) so the
 // two cores run them in parallel and each file stays well under 30 s.
 // Replay a failure: SMWASM_PROPERTY_SEED=<seed printed by fast-check> npx vitest run test/wasm-differential-1.test.ts
@@ -29,6 +32,8 @@ import { expectSameTrace, traceMachineCase } from './gen/trace.ts';
 import { arbStateMachineCase, type MachineCase, type MachineCaseOptions } from './gen/typed-terms.ts';
 
 const CASES_PER_TERM = 10;
+/** Machines per part drawn from the ops that grow values (Fold, Concat, Append, Show, …). */
+const GROWTH_TERMS = 200;
 
 /** Texts for a machine that Reads `t`: valid Show text, decorated, damaged, and garbage. */
 function arbReadText(t: Type): fc.Arbitrary<string> {
@@ -61,6 +66,8 @@ export function runDifferential(part: number, parts: number): void {
   const SEED = envSeed ? Number(envSeed) : Math.floor(Math.random() * 0x7fffffff);
   const stats = new GenerationStats();
   let items = 0;
+  /** The largest JS heap seen after a machine's cases (bytes). */
+  let peakHeap = 0;
 
   afterAll(() => {
     console.log(
@@ -89,6 +96,7 @@ export function runDifferential(part: number, parts: number): void {
           stats.addCase(expected.map((t) => t.result));
           items += expected.length;
         }
+        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
       }),
       { numRuns: runs, seed },
     );
@@ -98,6 +106,20 @@ export function runDifferential(part: number, parts: number): void {
     test(`${TERMS} random machines, ${CASES_PER_TERM} cases each (seed ${SEED})`, () => {
       check({}, TERMS, SEED);
       expect(stats.termCount).toBeGreaterThanOrEqual(TERMS);
+    });
+
+    test('machines built around the ops that grow values agree, and their memory stays bounded', () => {
+      // Fold, Concat, Append and Show can double a value at every step; fuel pays for size
+      // (docs/language.md, "Fuel"), so each item allocates at most about 64 x fuel units. Without
+      // that, a few thousand of these machines exhaust a 1.5 GB heap.
+      const grow: Op[] = ['Compose', 'Const', 'Id', 'Fanout', 'Fst', 'Snd', 'Copy', 'InLeft', 'InRight', 'Case', 'Merge',
+        'Fold', 'Concat', 'Append', 'Show', 'Cons', 'Get', 'Put', 'ListMap', 'Split', 'Reverse'];
+      const before = stats.termCount;
+      peakHeap = 0;
+      check({ ops: grow }, GROWTH_TERMS, SEED + 100);
+      expect(stats.termCount - before).toBeGreaterThanOrEqual(GROWTH_TERMS);
+      expect(peakHeap).toBeGreaterThan(0);
+      expect(peakHeap).toBeLessThan(1 << 30);
     });
 
     test('every op and every item error is exercised (rare ones topped up)', () => {
