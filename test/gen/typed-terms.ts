@@ -63,6 +63,8 @@ export interface MachineCaseOptions {
   readonly maxDepth?: number;
   readonly maxNodes?: number;
   readonly ops?: readonly Op[];
+  /** Ops drawn BOOST times as often as their weight says: a top-up for a rare op or error (Fail is drawn at weight 0.004). */
+  readonly boost?: readonly Op[];
   /** Number of inputs per case (default 10 to 32). */
   readonly minInputs?: number;
   readonly maxInputs?: number;
@@ -87,6 +89,8 @@ export interface MachineCase {
 }
 
 export const DEFAULT_MAX_DEPTH = 12;
+/** How much more often a boosted op is drawn (MachineCaseOptions.boost). */
+const BOOST = 100;
 export const DEFAULT_MAX_NODES = 45;
 export const DEFAULT_CASE_FUEL = 2000;
 
@@ -120,7 +124,7 @@ export function generateMachineCase(g: fc.GeneratorValue, opts: MachineCaseOptio
   const allowed = allowedOps(opts.ops);
   const depth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const stateType = opts.stateType ?? (draw.chance(0.35) ? Int : draw.type());
-  const gen = new TermGenerator(draw, stateType, allowed, opts.maxNodes ?? DEFAULT_MAX_NODES, depth);
+  const gen = new TermGenerator(draw, stateType, allowed, opts.maxNodes ?? DEFAULT_MAX_NODES, depth, new Set(opts.boost));
   const count = draw.int(opts.minInputs ?? 10, opts.maxInputs ?? 32);
   const fuel = opts.fuel ?? (draw.chance(0.2) ? draw.int(0, 8) : DEFAULT_CASE_FUEL);
   const initialState = draw.value(stateType);
@@ -313,7 +317,12 @@ class TermGenerator {
     private allowed: ReadonlySet<Op>,
     private budget: number,
     private readonly maxDepth: number,
+    private readonly boosted: ReadonlySet<Op> = new Set(),
   ) {}
+
+  private weight(o: Option<unknown>): number {
+    return o.ops.some((op) => this.boosted.has(op)) ? o.w * BOOST : o.w;
+  }
 
   /** One-node terms are rare near the root, where they would make the whole term trivial. */
   private leafShare(d: number): number {
@@ -324,11 +333,11 @@ class TermGenerator {
     const usable = options.filter((o) => o.w > 0 && (o.d ?? 1) <= d && o.ops.every((op) => this.allowed.has(op)));
     if (usable.length === 0) throw new Error(`the term generator cannot build ${what()} with ops ${[...this.allowed].join(', ')}`);
     let total = 0;
-    for (const o of usable) total += o.w;
+    for (const o of usable) total += this.weight(o);
     let r = this.draw.unit() * total;
     for (const o of usable) {
-      if (r < o.w) return o.make();
-      r -= o.w;
+      if (r < this.weight(o)) return o.make();
+      r -= this.weight(o);
     }
     return usable[usable.length - 1].make();
   }
