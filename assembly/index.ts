@@ -2,7 +2,7 @@
 // adds the generated step and migration functions, which call the exports below, and keeps as
 // exports only what the host needs (compiler/wasm-engine.ts).
 //
-//   generated step:  rtItemBegin() ... w = rtShow(v, &desc) ... rtCommit(state, 1)
+//   generated step:  rtItemBegin() ... w = rtShow(v, &desc, limit) ... rtCommit(state, 1)
 //
 // Every value crosses this boundary as one i64 word (values.ts): Int and Bool themselves, Unit 0,
 // everything else a pointer. Functions marked "Allocates" bump the heap; nothing is freed during
@@ -122,12 +122,13 @@ export function rtParseInt(s: i64): i64 {
 export function rtShowInt(n: i64): i64 {
   return <i64>strings.showInt(n);
 }
-export function rtShow(v: i64, desc: u32): i64 {
-  return <i64>show.showValue(v, desc);
+/** Show; raises OUT_OF_FUEL once a list or map has written `limit` bytes (fuel pays for the text). */
+export function rtShow(v: i64, desc: u32, limit: i64): i64 {
+  return <i64>show.showValue(v, desc, limit);
 }
 // Show piece by piece (show.ts): what generated code for one symbolic value calls.
-export function rtShowStart(): void {
-  show.showStart();
+export function rtShowStart(limit: i64): void {
+  show.showStart(limit);
 }
 export function rtShowText(s: u32): void {
   show.showText(<usize>s);

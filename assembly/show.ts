@@ -5,8 +5,13 @@
 //
 // The text is written straight into the heap as one open allocation (heap.ts openAt), so Show
 // allocates exactly one string and nothing else while it writes.
+//
+// Fuel pays for the text (one step per 64 characters, compiler/engine.ts SIZE_STEP), and the
+// caller passes how many bytes would already be too many: a text that reaches `limit` could
+// never be paid for, so Show raises OUT_OF_FUEL as soon as a list or map has written that much,
+// instead of first writing all of a text whose elements share one long value.
 
-import { copyBytes, heapTop, K_STR, openNeed, openClose } from './heap';
+import { copyBytes, E_OUT_OF_FUEL, heapTop, K_STR, openNeed, openClose, raise } from './heap';
 import {
   descA, descB, descCount, descField, descName, fieldOffset, headOf, kindOf, payloadOf, tagOf, tailOf, word,
   T_BOOL, T_EITHER, T_INT, T_LIST, T_MAP, T_PAIR, T_RECORD, T_STRING, T_UNIT, T_VARIANT,
@@ -14,6 +19,18 @@ import {
 import { codePointAt, putDecimal, seqLength, strData, strLength } from './strings';
 
 let pos: usize = 0;
+/** Where the text would reach its limit: written up to here, it can no longer be paid for. */
+let limitAt: usize = 0;
+
+/** Sets `limitAt` for a text whose first byte is at `text` (the limit may pass the end of the address space). */
+function setLimit(text: usize, limit: i64): void {
+  const top = <usize>u32.MAX_VALUE;
+  limitAt = limit >= <i64>(top - text) ? top : text + <usize>limit;
+}
+/** Between the elements of a list or map: past the limit, the text cannot be paid for. */
+@inline function checkLimit(): void {
+  if (pos >= limitAt) raise(E_OUT_OF_FUEL, 0);
+}
 
 @inline function reserve(n: usize): void {
   openNeed(pos, n);
@@ -39,10 +56,11 @@ function putBytes(src: usize, n: usize): void {
   pos += n;
 }
 
-/** Show a value as a new string. Allocates one string. */
-export function showValue(v: i64, desc: usize): usize {
+/** Show a value as a new string (OUT_OF_FUEL once it reaches `limit` bytes). Allocates one string. */
+export function showValue(v: i64, desc: usize, limit: i64): usize {
   const start = heapTop;
   pos = start + 8;
+  setLimit(pos, limit);
   showsPrec(v, desc, false);
   const len = <u32>(pos - start - 8);
   store<u32>(start, K_STR | (len << 3));
@@ -57,9 +75,10 @@ export function showValue(v: i64, desc: usize): usize {
 
 let showBegin: usize = 0;
 
-export function showStart(): void {
+export function showStart(limit: i64): void {
   showBegin = heapTop;
   pos = showBegin + 8;
+  setLimit(pos, limit);
   reserve(0);
 }
 export function showText(s: usize): void {
@@ -130,6 +149,7 @@ function showsPrec(v: i64, desc: usize, asArgument: bool): void {
       const e = descA(desc);
       let first = true;
       for (let c = <usize>v; c != 0; c = tailOf(c)) {
+        checkLimit();
         if (!first) putChar(0x2c);
         first = false;
         showsPrec(headOf(c), e, false);
@@ -166,6 +186,7 @@ function showsPrec(v: i64, desc: usize, asArgument: bool): void {
 function showEntries(t: usize, kd: usize, vd: usize, first: bool): bool {
   while (t != 0) {
     first = showEntries(load<u32>(t, 24), kd, vd, first);
+    checkLimit();
     if (!first) putChar(0x2c);
     first = false;
     putChar(0x28);

@@ -28,7 +28,7 @@
 import type { Engine, ItemError, ItemErrorCode, Machine, MachineSpec, StepResult } from './engine.ts';
 import { DEFAULT_FUEL, SIZE_STEP } from './engine.ts';
 import { ByteReader, ByteWriter, decodeFrom, decodeValue, encodeInto, LayoutError } from './layout.ts';
-import { readValue, showValue } from './seed-syntax.ts';
+import { readValue, showValueWithin } from './seed-syntax.ts';
 import type { Term, TermOf } from './terms.ts';
 import type { Typed } from './typecheck.ts';
 import { type Type, showType, unreachableKind } from './types.ts';
@@ -395,8 +395,10 @@ function build(node: Typed, subs: readonly Fn[]): Fn {
     case 'Show': {
       const type = t.type;
       return (x, ctx) => {
-        const text = showValue(type, x); // ASCII only: its length is its code points
-        chargeSize(ctx, text.length);
+        // A text of SIZE_STEP × (fuel + 1) characters could never be paid for: stop before building it.
+        const text = showValueWithin(type, x, SIZE_STEP * (ctx.fuel + 1));
+        if (text === undefined) outOfFuel(ctx);
+        chargeSize(ctx, text.length); // ASCII only: its length is its code points
         return text;
       };
     }

@@ -794,6 +794,11 @@ class StepBuilder {
     const count = m.i64.extend_u(m.i32.load(4, 4, this.ptr(word())));
     return t.kind === 'String' ? count : m.select(m.i64.ne(word(), m.i64.const(0n)), count, m.i64.const(0n));
   }
+  /** The bytes a Show text may not reach: 64 × (fuel left + 1) could never be paid for (assembly/show.ts). */
+  private showLimit(): ExpressionRef {
+    const m = this.m;
+    return m.i64.mul(m.i64.add(m.local.get(FUEL, i64), m.i64.const(1n)), m.i64.const(BigInt(SIZE_STEP)));
+  }
   private fuelStep(): void {
     const m = this.m;
     this.emit(m.if(m.i64.eqz(m.local.get(FUEL, i64)), this.block(() => this.raise(ERROR_CODES.OUT_OF_FUEL, 0))));
@@ -952,7 +957,7 @@ class StepBuilder {
     if (known !== undefined) return this.constant(BigInt(this.data.string(showValue(t, known))));
     switch (s.k) {
       case 'val':
-        return this.callWord('rtShow', [s.e(), m.i32.const(this.data.desc(t))]);
+        return this.callWord('rtShow', [s.e(), m.i32.const(this.data.desc(t)), this.showLimit()]);
       case 'sum':
       case 'cases': {
         const result = this.newLocal(i64);
@@ -961,7 +966,7 @@ class StepBuilder {
         return this.local(result);
       }
       default: {
-        this.emit(m.call(this.rt.rtShowStart, [], none));
+        this.emit(m.call(this.rt.rtShowStart, [this.showLimit()], none));
         const text = { pending: '' };
         this.showPieces(s, t, false, text);
         this.flushShowText(text);

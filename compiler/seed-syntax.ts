@@ -24,15 +24,32 @@ import { INT_MAX, INT_MIN, type ListValue, PMap, type PairValue, type RecordValu
 
 /** Haskell `show` of a value of type `t` (SEMANTICS.md, "Show syntax"). */
 export function showValue(t: Type, v: Value): string {
-  return showAt(t, v, false);
+  return showAt(t, v, false, Infinity);
 }
 
 /** The value as a constructor argument (`showsPrec 11`): applications and negative numbers in parentheses. */
 export function showValueArg(t: Type, v: Value): string {
-  return showAt(t, v, true);
+  return showAt(t, v, true, Infinity);
 }
 
-function showAt(t: Type, v: Value, arg: boolean): string {
+/** Thrown inside `showAt` when a list or map's text has reached the limit. */
+const TEXT_LIMIT = Symbol('text limit');
+
+/**
+ * `showValue`, or undefined once the text would reach `limit` characters. Lists and maps check
+ * between elements, so a list of many references to one long string stops early instead of
+ * building all its text (how the Show term is charged fuel, compiler/interpret.ts).
+ */
+export function showValueWithin(t: Type, v: Value, limit: number): string | undefined {
+  try {
+    return showAt(t, v, false, limit);
+  } catch (e) {
+    if (e === TEXT_LIMIT) return undefined;
+    throw e;
+  }
+}
+
+function showAt(t: Type, v: Value, arg: boolean, limit: number): string {
   switch (t.kind) {
     case 'Unit':
       return '()';
@@ -46,30 +63,34 @@ function showAt(t: Type, v: Value, arg: boolean): string {
       return showString(v as string);
     case 'Pair': {
       const p = v as PairValue;
-      return '(' + showAt(t.fst, p[0], false) + ',' + showAt(t.snd, p[1], false) + ')';
+      return '(' + showAt(t.fst, p[0], false, limit) + ',' + showAt(t.snd, p[1], false, limit) + ')';
     }
     case 'Either': {
       const x = v as TaggedValue;
-      const s = x.tag === 'Left' ? 'Left ' + showAt(t.left, x.value, true) : 'Right ' + showAt(t.right, x.value, true);
+      const s = x.tag === 'Left' ? 'Left ' + showAt(t.left, x.value, true, limit) : 'Right ' + showAt(t.right, x.value, true, limit);
       return arg ? '(' + s + ')' : s;
     }
     case 'Variant': {
       const x = v as TaggedValue;
-      const s = x.tag + ' ' + showAt(caseType(t.cases, x.tag), x.value, true);
+      const s = x.tag + ' ' + showAt(caseType(t.cases, x.tag), x.value, true, limit);
       return arg ? '(' + s + ')' : s;
     }
     case 'List': {
       const xs = v as ListValue;
       if (xs.length === 0) return '[]';
-      let s = '[' + showAt(t.elem, xs[0], false);
-      for (let i = 1; i < xs.length; i++) s += ',' + showAt(t.elem, xs[i], false);
+      let s = '[' + showAt(t.elem, xs[0], false, limit);
+      for (let i = 1; i < xs.length; i++) {
+        if (s.length >= limit) throw TEXT_LIMIT;
+        s += ',' + showAt(t.elem, xs[i], false, limit);
+      }
       return s + ']';
     }
     case 'Map': {
       let s = 'fromList [';
       let first = true;
       (v as PMap).forEach((k, x) => {
-        s += (first ? '(' : ',(') + showAt(t.key, k, false) + ',' + showAt(t.value, x, false) + ')';
+        if (s.length >= limit) throw TEXT_LIMIT;
+        s += (first ? '(' : ',(') + showAt(t.key, k, false, limit) + ',' + showAt(t.value, x, false, limit) + ')';
         first = false;
       });
       s += ']';
@@ -80,7 +101,7 @@ function showAt(t: Type, v: Value, arg: boolean): string {
       let s = '{';
       for (let i = 0; i < t.fields.length; i++) {
         const f = t.fields[i];
-        s += (i === 0 ? '' : ', ') + f.name + ' = ' + showAt(f.type, r[f.name], false);
+        s += (i === 0 ? '' : ', ') + f.name + ' = ' + showAt(f.type, r[f.name], false, limit);
       }
       return s + '}';
     }
@@ -189,7 +210,7 @@ export function showTermSeed(term: Term): string {
           pieces.push(' ' + showTypeArg(v as Type));
           break;
         case 'int':
-          pieces.push(' ' + showAt(Int, v as bigint, true));
+          pieces.push(' ' + showAt(Int, v as bigint, true, Infinity));
           break;
         case 'bool':
           pieces.push(v ? ' True' : ' False');
@@ -199,7 +220,7 @@ export function showTermSeed(term: Term): string {
           pieces.push(' ' + showString(v as string));
           break;
         case 'value':
-          pieces.push(' ' + showAt(values.type as Type, v as Value, true));
+          pieces.push(' ' + showAt(values.type as Type, v as Value, true, Infinity));
           break;
         default:
           throw new Error(`unhandled field kind ${kind satisfies never}`);

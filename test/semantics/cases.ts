@@ -476,6 +476,21 @@ err('Show: 64 characters written cost a step', show(Str), Str, 'x'.repeat(62), '
 ok('Show: 63 characters written are free', show(Str), Str, 'x'.repeat(61), `"${'x'.repeat(61)}"`, { fuel: 0 });
 ok('Show: escapes count as written (16 × \\955 and quotes = 66 characters)', show(Str), Str, 'λ'.repeat(16), `"${'\\955'.repeat(16)}"`, { fuel: 1 });
 err('Show: escapes count as written, one step short', show(Str), Str, 'λ'.repeat(16), 'OUT_OF_FUEL', 'out of fuel after 0 steps', { fuel: 0 });
+// Show stops a list's text once it could no longer be paid for (64 × (fuel left + 1) characters),
+// checking between elements: the same error as building the text and charging it, without the text.
+ok('Show: a 127-character list with one step', show(list(Str)), list(Str), ['a'.repeat(120), ''], `["${'a'.repeat(120)}",""]`, { fuel: 1 });
+err('Show: a list whose first element alone reaches 128 characters, with one step', show(list(Str)), list(Str), ['a'.repeat(125), ''], 'OUT_OF_FUEL', 'out of fuel after 1 steps', { fuel: 1 });
+// 5,000 references to one 100,000-character state would show as 500 million characters; after
+// ListMap's 5,000 steps Show may write at most 64 × 5,001 of them.
+err(
+  'Show of 5,000 references to one long string runs out of fuel without building its text',
+  pipe(listMap(pipe(consume, get)), show(list(Str))),
+  list(UnitT),
+  Array.from({ length: 5000 }, () => null),
+  'OUT_OF_FUEL',
+  'out of fuel after 10000 steps',
+  { fuel: 10_000, stateType: Str, state: 'x'.repeat(100_000) },
+);
 // A fold that doubles its string 40 times would need 2^41 code points; it runs out of fuel
 // (doubling n code points costs n/32 steps) long before it runs out of memory.
 const doubling = fold(pipe(fst, fanout(id, id), concat));

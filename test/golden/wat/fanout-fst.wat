@@ -6,15 +6,16 @@
  (type $2 (func (param i64 i32) (result i64)))
  (type $3 (func (param i32 i32)))
  (type $4 (func (param i32 i32 i32) (result i64)))
- (type $5 (func (param i64 i32) (result i32)))
- (type $6 (func (param i32 i32) (result i32)))
- (type $7 (func (param i32)))
- (type $8 (func (param i64)))
- (type $9 (func (param i32) (result i32)))
+ (type $5 (func (param i64 i32 i64) (result i64)))
+ (type $6 (func (param i64 i32) (result i32)))
+ (type $7 (func (param i32 i32) (result i32)))
+ (type $8 (func (param i32)))
+ (type $9 (func (param i64)))
+ (type $10 (func (param i32) (result i32)))
  (import "env" "memory" (memory $memory 1))
  (import "rt" "rtItemBegin" (func $rtItemBegin))
  (import "rt" "rtDecode" (func $rtDecode (param i32 i32 i32) (result i64)))
- (import "rt" "rtShow" (func $rtShow (param i64 i32) (result i64)))
+ (import "rt" "rtShow" (func $rtShow (param i64 i32 i64) (result i64)))
  (import "rt" "rtRaise" (func $rtRaise (param i32 i32)))
  (import "rt" "rtEncode" (func $rtEncode (param i64 i32) (result i32)))
  (import "rt" "rtEncodedLength" (func $rtEncodedLength (result i32)))
@@ -52,7 +53,7 @@
   (local $4 i64)
   (local $5 i64)
   (call $rtItemBegin)
-  (local.set $3
+  (local.set $2
    (global.get $budget)
   )
   (local.set $4
@@ -60,7 +61,7 @@
   )
   (local.set $5
    (i64.add
-    (local.tee $2
+    (local.tee $3
      (call $rtDecode
       (local.get $0)
       (local.get $1)
@@ -72,20 +73,27 @@
   )
   (if
    (i64.gt_u
-    (local.tee $2
+    (local.tee $3
      (i64.shr_u
       (i64.load32_s offset=4
        (i32.wrap_i64
         (call $rtShow
-         (local.get $2)
+         (local.get $3)
          (i32.const 67520)
+         (i64.shl
+          (i64.add
+           (local.get $2)
+           (i64.const 1)
+          )
+          (i64.const 6)
+         )
         )
        )
       )
       (i64.const 6)
      )
     )
-    (local.get $3)
+    (local.get $2)
    )
    (then
     (call $rtRaise
